@@ -6,6 +6,7 @@
     ├── ToolMissing                 a binary the backend needs is not installed (and how to get it)
     ├── ToxiproxyApiError           a Toxiproxy server answered with an error (status, message)
     ├── UpstreamControlError        the fake external API refused a control call
+    ├── EngineError                 the container engine or Compose failed an operation (what, output)
     ├── FaultError                  a fault could not be injected
     └── RevertFailed                a fault could not be rolled back (leftovers)
 
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 __all__ = [
     "ChaosError",
     "DependencyStartTimeout",
+    "EngineError",
     "FaultError",
     "RevertFailed",
     "TargetFileError",
@@ -84,6 +86,15 @@ class UpstreamControlError(ChaosError):
     def __init__(self, *, message: str) -> None:
         self.message = message
         super().__init__(f"fake external API: {message}")
+
+
+class EngineError(ChaosError):
+    """The container engine (or the Compose CLI) failed an operation of the docker backend."""
+
+    def __init__(self, *, operation: str, message: str) -> None:
+        self.operation = operation
+        self.message = message
+        super().__init__(f"{operation}: {message}")
 
 
 class FaultError(ChaosError):

@@ -1,13 +1,70 @@
-"""The pytest plugin (entry point `pytest11: chaos`): options, fixtures and reporting hooks."""
+"""The pytest plugin (entry point `pytest11: chaos`): options, fixtures, markers and reporting hooks.
+
+Settings are resolved once at configure time into `config.stash[SETTINGS_KEY]`; environments are
+owned by the session and closed at unconfigure whatever happened (pass, failure, Ctrl-C, SIGTERM).
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator
+
 import pytest
 
+from chaos.pytest_plugin import fixtures
+from chaos.pytest_plugin.interrupts import SigtermAsInterrupt
+from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
+from chaos.pytest_plugin.settings import SETTINGS_KEY, ChaosSettings
+from chaos.pytest_plugin.verdicts import conclude
 
-__all__ = ["pytest_addoption"]
+__all__ = [
+    "pytest_addoption", "pytest_configure", "pytest_pyfunc_call", "pytest_report_header", "pytest_unconfigure",
+]
+
+_SIGTERM_KEY = pytest.StashKey[SigtermAsInterrupt]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "chaos_contract(name): the [contracts.NAME] table of the target file this experiment checks; "
+        "the experiment is skipped when the target does not declare it",
+    )
+    config.stash[SETTINGS_KEY] = ChaosSettings.from_config(config)
+    config.stash[CLOSERS_KEY] = contextlib.ExitStack()
+    config.pluginmanager.register(fixtures, "chaos.fixtures")
+    sigterm = SigtermAsInterrupt()
+    sigterm.install()
+    config.stash[_SIGTERM_KEY] = sigterm
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash[SETTINGS_KEY]
+    return [f"chaos: backend={settings.backend}, target={settings.target_path} ({settings.target_source})"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """After an experiment's body returns, its verdict decides the outcome (inside the call phase,
+    so a broken contract is a test failure, not a teardown error)."""
+    result = yield
+    experiment = pyfuncitem.funcargs.get("experiment")
+    if experiment is not None:
+        conclude(pyfuncitem, experiment)  # type: ignore[arg-type]
+    return result
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    closers = config.stash.get(CLOSERS_KEY, None)
+    try:
+        if closers is not None:
+            closers.close()
+    finally:
+        sigterm = config.stash.get(_SIGTERM_KEY, None)
+        if sigterm is not None:
+            sigterm.uninstall()

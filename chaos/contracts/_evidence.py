@@ -1,0 +1,96 @@
+"""Evidence formatting shared by the checkers: offsets, windows, request lines, listings, quantiles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Sequence
+from typing import Final, TypeVar
+
+from chaos.contracts.conditions import BodyField
+from chaos.contracts.verdict import Status, Verdict
+from chaos.observe import ProbeResult, RequestDone, Span, Timeline, Window
+
+__all__ = [
+    "MAX_EVIDENCE",
+    "at",
+    "expected_text",
+    "listing",
+    "nearest_rank",
+    "probe_line",
+    "request_line",
+    "selection",
+    "verdict",
+    "window_text",
+]
+
+MAX_EVIDENCE: Final = 5
+"""Offenders listed in full; the rest are counted ("... and 12 more")."""
+
+T = TypeVar("T")
+
+
+def at(timeline: Timeline, ns: int) -> str:
+    """An instant as an offset from the anchor: "+3.250 s"."""
+    return f"{timeline.offset_s(ns):+.3f} s"
+
+
+def window_text(timeline: Timeline, span: Span) -> str:
+    """ "fault 'db_down' [+3.250 s, +8.100 s]" or "[+3.250 s, end of run]"."""
+    window = Window.of(span)
+    end = "end of run" if window.end_ns is None else at(timeline, window.end_ns)
+    name = f"fault {window.name!r} " if window.name else ""
+    return f"{name}[{at(timeline, window.start_ns)}, {end}]"
+
+
+def request_line(timeline: Timeline, request: RequestDone) -> str:
+    """ "+3.251 s GET /api/items [list] -> 503 in 0.012 s" (or "-> ReadTimeout after 2.003 s")."""
+    head = f"{at(timeline, request.start_ns)} {request.method} {request.path} [{request.label}]"
+    if request.status is not None:
+        return f"{head} -> {request.status} in {request.latency_s:.3f} s"
+    return f"{head} -> {request.error} after {request.latency_s:.3f} s"
+
+
+def probe_line(timeline: Timeline, probe: ProbeResult) -> str:
+    outcome = probe.status if probe.status is not None else (probe.error or ("ok" if probe.ok else "not ok"))
+    return f"{at(timeline, probe.start_ns)} probe {probe.probe} -> {outcome} in {probe.latency_s:.3f} s"
+
+
+def listing(items: Sequence[T], line: Callable[[T], str], limit: int = MAX_EVIDENCE) -> tuple[str, ...]:
+    """The first `limit` items as lines, then "... and N more"."""
+    lines = [line(item) for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"... and {len(items) - limit} more")
+    return tuple(lines)
+
+
+def selection(label: str | None, timeline: Timeline, span: Span) -> str:
+    """ "requests 'list' started in fault 'db_down' [+3.250 s, +8.100 s]"."""
+    what = f"requests {label!r}" if label else "requests"
+    return f"{what} started in {window_text(timeline, span)}"
+
+
+def expected_text(statuses: Collection[int], body: BodyField | None = None) -> str:
+    """ "status 200 with body.degraded == true"."""
+    text = "status " + "/".join(str(s) for s in sorted(statuses))
+    return text + (f" with {body.describe()}" if body is not None else "")
+
+
+def nearest_rank(count: int, percentile: float) -> int:
+    """0-based index of the nearest-rank percentile in a sorted list of `count` values."""
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
+    return max(0, math.ceil(percentile / 100 * count) - 1)
+
+
+def verdict(
+    contract: str,
+    status: Status,
+    summary: str,
+    evidence: Sequence[str] = (),
+    /,
+    **figures: float,
+) -> Verdict:
+    """Shorthand the checkers use to build their verdict: figures as keyword arguments."""
+    return Verdict(
+        contract=contract, status=status, summary=summary, evidence=tuple(evidence), figures=figures
+    )

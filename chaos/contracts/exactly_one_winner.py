@@ -1,0 +1,56 @@
+"""`exactly_one_winner`: of concurrent attempts at one thing (a booking), exactly one wins."""
+
+from __future__ import annotations
+
+from chaos.contracts._evidence import listing, request_line, verdict
+from chaos.contracts.conditions import is_timeout
+from chaos.contracts.verdict import Status, Verdict
+from chaos.observe import Span, Timeline
+
+__all__ = ["exactly_one_winner"]
+
+
+def exactly_one_winner(
+    timeline: Timeline,
+    *,
+    label: str,
+    winner_status: int = 201,
+    loser_status: int = 409,
+    window: Span | None = None,
+) -> Verdict:
+    """PASSED when, of the requests of `label` (started in `window` if given), exactly one answered
+    `winner_status` and all the others `loser_status`: no other status, no error, no hang.
+
+    INCONCLUSIVE with fewer than two requests (no race to judge).
+    Figures: requests, winners, losers, others, hung, max_latency_s.
+    """
+    burst = timeline.requests(label=label, started_between=window)
+    winners = [r for r in burst if r.status == winner_status]
+    losers = [r for r in burst if r.status == loser_status]
+    others = [r for r in burst if r.status not in (winner_status, loser_status)]
+    hung = [r for r in others if is_timeout(r) or r.error == "Cancelled"]
+    figures = {
+        "requests": len(burst), "winners": len(winners), "losers": len(losers),
+        "others": len(others), "hung": len(hung),
+        "max_latency_s": max((r.latency_s for r in burst), default=0.0),
+    }
+    what = f"{len(burst)} concurrent requests {label!r}"
+    if len(burst) < 2:
+        return verdict("exactly_one_winner", Status.INCONCLUSIVE,
+                       f"only {len(burst)} requests {label!r}: no race to judge", **figures)
+    problems = []
+    if len(winners) != 1:
+        problems.append(f"{len(winners)} answered {winner_status} (expected exactly 1)")
+    if others:
+        problems.append(f"{len(others)} answered neither {winner_status} nor {loser_status}"
+                        + (f", {len(hung)} of them hung" if hung else ""))
+    if problems:
+        evidence = listing(others, lambda r: request_line(timeline, r))
+        if len(winners) > 1:
+            evidence += listing(winners, lambda r: f"winner: {request_line(timeline, r)}")
+        return verdict("exactly_one_winner", Status.FAILED, f"of {what}: " + "; ".join(problems),
+                       evidence, **figures)
+    return verdict("exactly_one_winner", Status.PASSED,
+                   f"of {what}: one {winner_status}, {len(losers)} x {loser_status}, slowest "
+                   f"{figures['max_latency_s']:.3f} s",
+                   [f"winner: {request_line(timeline, winners[0])}"], **figures)

@@ -1,0 +1,86 @@
+"""Running a fault: record intent, inject, hand out the receipt, always revert LIFO, then verify."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+from chaos.errors import RevertFailed
+from chaos.faults.base import Fault
+from chaos.faults.receipt import Receipt
+from chaos.faults.undo import UndoLog
+from chaos.observe import FaultEnded, FaultStarted, Timeline
+
+__all__ = ["injected"]
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while a revert runs, so a second Ctrl-C cannot leave a fault half undone.
+
+    Only the main thread receives Python-level signals; elsewhere this is a no-op. The signals are
+    delivered (and raise as usual) as soon as the revert is over.
+    """
+    if threading.current_thread() is not threading.main_thread() or sys.platform == "win32":
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def injected(fault: Fault, *, timeline: Timeline | None = None) -> Iterator[Receipt]:
+    """Inject `fault` for the duration of the block and yield its receipt.
+
+    The revert runs on every exit (pass, failure, exception, Ctrl-C), undoing each step in reverse
+    order; then `fault.leftovers()` must come back empty. A revert problem raises `RevertFailed`,
+    unless the block is already failing: the original error wins and the revert problem is attached
+    as a note, so the root cause is never hidden (Jepsen's `maybe-snarf-logs!`).
+    """
+    receipt = Receipt(fault=fault.name, intent=fault.intent)
+    undo = UndoLog()
+    failing = False
+    try:
+        receipt.injected_ns = time.monotonic_ns()
+        if timeline is not None:
+            timeline.append(FaultStarted(at_ns=receipt.injected_ns, name=fault.name, detail=fault.intent))
+        fault.inject(undo, receipt)
+        yield receipt
+    except BaseException:
+        failing = True
+        raise
+    finally:
+        with _interrupts_deferred():
+            _revert(fault, undo, receipt, timeline)
+        if receipt.revert_errors or receipt.leftovers:
+            problem = RevertFailed(fault=fault.name, leftovers=[*receipt.revert_errors, *receipt.leftovers])
+            exc = sys.exc_info()[1]
+            if failing and exc is not None:
+                exc.add_note(str(problem))
+            else:
+                raise problem
+
+
+def _revert(fault: Fault, undo: UndoLog, receipt: Receipt, timeline: Timeline | None) -> None:
+    try:
+        fault.observe(receipt)
+    except Exception as exc:  # proof-gathering must never block the revert
+        receipt.revert_errors.append(f"observing effects: {type(exc).__name__}: {exc}")
+    done, errors = undo.run()
+    receipt.revert_steps.extend(done)
+    receipt.revert_errors.extend(errors)
+    receipt.reverted_ns = time.monotonic_ns()
+    if timeline is not None:
+        timeline.append(FaultEnded(at_ns=receipt.reverted_ns, name=fault.name, detail="; ".join(done)))
+    try:
+        receipt.leftovers.extend(fault.leftovers())
+    except Exception as exc:
+        receipt.leftovers.append(f"could not verify the revert: {type(exc).__name__}: {exc}")

@@ -1,0 +1,115 @@
+"""Sending one request and recording how it ended: shared by the load generator, bursts and steady state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+
+import httpx
+
+from chaos.observe.events import BodyValue, RequestDone
+from chaos.observe.request_spec import RequestSpec
+from chaos.observe.timeline import Timeline
+
+__all__ = ["BODY_LIMIT_BYTES", "make_client", "send_recorded", "small_json_body"]
+
+BODY_LIMIT_BYTES = 4096
+"""Larger answers are not parsed: contracts need flags, not payloads."""
+
+_MAX_TEXT = 200
+"""A kept string field is cut to this many characters."""
+
+
+def make_client(
+    base_url: str, *, timeout_s: float, max_connections: int, fresh_connections: bool
+) -> httpx.AsyncClient:
+    """A client that talks directly to `base_url` (no proxies from the environment).
+
+    `fresh_connections=True` keeps no idle connection, so every request opens a new one: that is
+    how a client sees "new connections refused" while a server drains.
+    """
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout_s),
+        limits=httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=0 if fresh_connections else max_connections,
+        ),
+        trust_env=False,
+        follow_redirects=False,
+    )
+
+
+def small_json_body(
+    response: httpx.Response, limit_bytes: int = BODY_LIMIT_BYTES
+) -> dict[str, BodyValue] | None:
+    """The top-level scalar fields of a small JSON object answer; None for anything else."""
+    if "json" not in response.headers.get("content-type", "") or len(response.content) > limit_bytes:
+        return None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    kept: dict[str, BodyValue] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            kept[str(key)] = value[:_MAX_TEXT]
+        elif value is None or isinstance(value, bool | int | float):
+            kept[str(key)] = value
+    return kept
+
+
+async def send_recorded(
+    client: httpx.AsyncClient,
+    spec: RequestSpec,
+    timeline: Timeline,
+    *,
+    deadline_s: float,
+    body_limit_bytes: int = BODY_LIMIT_BYTES,
+) -> RequestDone:
+    """Send `spec`, append its `RequestDone` to the timeline however it ends, and return it.
+
+    The error kind is the httpx exception class name; "Timeout" when the total `deadline_s` passed
+    (a server dripping bytes never trips httpx's per-read timeout); "Cancelled" when the caller
+    cancelled us (recorded, then the cancellation goes on).
+    """
+    start_ns = timeline.now_ns()
+    status: int | None = None
+    error: str | None = None
+    body: Mapping[str, BodyValue] | None = None
+    try:
+        async with asyncio.timeout(deadline_s):
+            response = await client.request(
+                spec.method, spec.path, json=spec.json, headers=dict(spec.headers or {})
+            )
+        status, body = response.status_code, small_json_body(response, body_limit_bytes)
+    except asyncio.CancelledError:
+        timeline.append(_done(spec, start_ns, timeline.now_ns(), error="Cancelled"))
+        raise
+    except httpx.HTTPError as exc:
+        error = type(exc).__name__
+    except TimeoutError:
+        error = "Timeout"
+    except OSError as exc:  # a socket error httpx did not wrap
+        error = type(exc).__name__
+    record = _done(spec, start_ns, timeline.now_ns(), status=status, error=error, body=body)
+    timeline.append(record)
+    return record
+
+
+def _done(
+    spec: RequestSpec,
+    start_ns: int,
+    end_ns: int,
+    *,
+    status: int | None = None,
+    error: str | None = None,
+    body: Mapping[str, BodyValue] | None = None,
+) -> RequestDone:
+    return RequestDone(
+        label=spec.name, method=spec.method, path=spec.path,
+        start_ns=start_ns, end_ns=end_ns, status=status, error=error, body=body,
+    )

@@ -1,0 +1,243 @@
+"""The Toxiproxy 2.x HTTP API on aiohttp: every route in one table, every error through one renderer.
+
+Wire details kept from Toxiproxy 2.12 (shared/reference/toxiproxy-api.md): status codes (proxy
+create 201, toxic create 200, deletes and reset 204), compact JSON bodies in Go's field order,
+errors as `{"error": ..., "status": N}` + newline under `text/plain; charset=utf-8` with
+`X-Content-Type-Options: nosniff` (Go's http.Error), the populate error as JSON with `proxies`,
+`X-Toxiproxy-Request-Id` on responses, 403 "User agent not allowed" for `Mozilla/` user agents on
+known routes, mux's `404 page not found` for unknown paths and an empty 405 for a wrong method, a
+25 s handler deadline answered with Go's 503 HTML page, and /metrics only when enabled (else 404).
+
+Divergences, all answering 400 where Toxiproxy crashes or stores nonsense: negative or non-integer
+toxic attributes, unknown attribute names, slicer average_size <= 0 or size_variation >=
+average_size, toxicity outside [0, 1]. The request id is also set on 404/405 answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from chaos.errors import ToxiproxyApiError
+from chaos.proxy import codec
+from chaos.proxy.collection import ProxyCollection
+from chaos.proxy.metrics import CONTENT_TYPE, LIVE_HEADER, LIVE_VALUE, Traffic
+from chaos.proxy.proxy import Proxy
+
+__all__ = ["ROUTES", "TOXIPROXY_VERSION", "build_app", "render_error"]
+
+log = logging.getLogger(__name__)
+
+TOXIPROXY_VERSION = "2.12.0"  # the wire behaviour we match; clients gate features on it
+HANDLER_TIMEOUT_S = 25.0  # Toxiproxy's http.TimeoutHandler
+_TIMEOUT_BODY = "<html><head><title>Timeout</title></head><body><h1>Timeout</h1></body></html>"
+
+COLLECTION = web.AppKey("collection", ProxyCollection)
+TRAFFIC = web.AppKey("traffic", Traffic)
+BACKGROUND = web.AppKey("background", set[asyncio.Task[web.StreamResponse]])
+
+Handler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
+NextHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]  # what a middleware is given
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    name: str
+
+
+def render_error(error: ToxiproxyApiError) -> web.Response:
+    """Every API error as Toxiproxy writes it: JSON text through Go's http.Error."""
+    body = codec.dumps({"error": error.message, "status": error.status}) + b"\n"
+    return web.Response(status=error.status, body=body, headers={
+        "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"})
+
+
+def _json(value: object, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=codec.dumps(value), content_type="application/json")
+
+
+def _collection(request: web.Request) -> ProxyCollection:
+    return request.app[COLLECTION]
+
+
+# --- handlers (Toxiproxy's names) -------------------------------------------------------------
+
+
+async def reset_state(request: web.Request) -> web.StreamResponse:
+    await _collection(request).reset()
+    return web.Response(status=204)
+
+
+async def proxy_index(request: web.Request) -> web.StreamResponse:
+    return _json({p.name: codec.proxy_json(p) for p in _collection(request).all()})
+
+
+async def proxy_create(request: web.Request) -> web.StreamResponse:
+    spec = codec.proxy_create_spec(await request.read())
+    proxy = await _collection(request).add(spec)
+    return _json(codec.proxy_json(proxy), status=201)
+
+
+async def populate(request: web.Request) -> web.StreamResponse:
+    collection = _collection(request)
+    proxies: list[Proxy]
+    error: ToxiproxyApiError | None
+    try:
+        specs = codec.populate_specs(await request.read())
+    except ToxiproxyApiError as exc:
+        proxies, error = [], exc
+    else:
+        proxies, error = await collection.populate(specs)
+    body: dict[str, object] = {}
+    if error is not None:
+        body = {"error": error.message, "status": error.status}
+    body["proxies"] = [codec.proxy_json(p) for p in proxies] or None  # Go marshals an empty slice as null
+    return _json(body, status=error.status if error is not None else 201)
+
+
+async def proxy_show(request: web.Request) -> web.StreamResponse:
+    return _json(codec.proxy_json(_collection(request).get(request.match_info["proxy"])))
+
+
+async def proxy_update(request: web.Request) -> web.StreamResponse:
+    collection = _collection(request)
+    proxy = collection.get(request.match_info["proxy"])
+    spec = codec.proxy_update_spec(await request.read(), proxy)
+    return _json(codec.proxy_json(await collection.update(spec)))
+
+
+async def proxy_delete(request: web.Request) -> web.StreamResponse:
+    await _collection(request).remove(request.match_info["proxy"])
+    return web.Response(status=204)
+
+
+async def toxic_index(request: web.Request) -> web.StreamResponse:
+    proxy = _collection(request).get(request.match_info["proxy"])
+    return _json([codec.toxic_json(e) for e in proxy.toxics.entries()])
+
+
+async def toxic_create(request: web.Request) -> web.StreamResponse:
+    proxy = _collection(request).get(request.match_info["proxy"])
+    entry = await proxy.toxics.add(codec.toxic_spec(await request.read()))
+    return _json(codec.toxic_json(entry))
+
+
+async def toxic_show(request: web.Request) -> web.StreamResponse:
+    proxy = _collection(request).get(request.match_info["proxy"])
+    return _json(codec.toxic_json(proxy.toxics.get(request.match_info["toxic"])))
+
+
+async def toxic_update(request: web.Request) -> web.StreamResponse:
+    proxy = _collection(request).get(request.match_info["proxy"])
+    name = request.match_info["toxic"]
+    proxy.toxics.get(name)  # 404 before the body is read, as Toxiproxy checks
+    change = codec.toxic_change(await request.read())
+    entry = await proxy.toxics.update(name, attributes=change.attributes, toxicity=change.toxicity)
+    return _json(codec.toxic_json(entry))
+
+
+async def toxic_delete(request: web.Request) -> web.StreamResponse:
+    proxy = _collection(request).get(request.match_info["proxy"])
+    await proxy.toxics.remove(request.match_info["toxic"])
+    return web.Response(status=204)
+
+
+async def version(request: web.Request) -> web.StreamResponse:
+    body = f'{{"version": "{TOXIPROXY_VERSION}"}}\n'.encode()
+    return web.Response(body=body, headers={"Content-Type": "application/json;charset=utf-8"})
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    text = request.app[TRAFFIC].render(_collection(request).live_links())
+    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE, LIVE_HEADER: LIVE_VALUE})
+
+
+_P = "/proxies/{proxy:[^/]+}"
+_T = _P + "/toxics/{toxic:[^/]+}"
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/reset", reset_state, "ResetState"),
+    Route("GET", "/proxies", proxy_index, "ProxyIndex"),
+    Route("POST", "/proxies", proxy_create, "ProxyCreate"),
+    Route("POST", "/populate", populate, "Populate"),
+    Route("GET", _P, proxy_show, "ProxyShow"),
+    Route("POST", _P, proxy_update, "ProxyUpdate"),
+    Route("PATCH", _P, proxy_update, "ProxyUpdatePatch"),
+    Route("DELETE", _P, proxy_delete, "ProxyDelete"),
+    Route("GET", _P + "/toxics", toxic_index, "ToxicIndex"),
+    Route("POST", _P + "/toxics", toxic_create, "ToxicCreate"),
+    Route("GET", _T, toxic_show, "ToxicShow"),
+    Route("POST", _T, toxic_update, "ToxicUpdate"),
+    Route("PATCH", _T, toxic_update, "ToxicUpdatePatch"),
+    Route("DELETE", _T, toxic_delete, "ToxicDelete"),
+    Route("GET", "/version", version, "Version"),
+)
+METRICS_ROUTE = Route("*", "/metrics", metrics, "Metrics")
+
+
+# --- middleware -------------------------------------------------------------------------------
+
+
+@web.middleware
+async def toxiproxy_middleware(request: web.Request, handler: NextHandler) -> web.StreamResponse:
+    """Request id, browser block, Go's 404/405 bodies, the 25 s deadline and error rendering."""
+    response = await _respond(request, handler)
+    response.headers["X-Toxiproxy-Request-Id"] = secrets.token_hex(10)
+    return response
+
+
+async def _respond(request: web.Request, handler: NextHandler) -> web.StreamResponse:
+    unmatched = request.match_info.http_exception
+    if unmatched is not None:
+        if unmatched.status == 405:
+            return web.Response(status=405)  # gorilla/mux: no body
+        return web.Response(status=404, body=b"404 page not found\n", headers={
+            "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"})
+    if request.headers.get("User-Agent", "").startswith("Mozilla/"):
+        return web.Response(status=403, body=b"User agent not allowed\n", headers={
+            "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"})
+    # Like Go's TimeoutHandler, a slow handler keeps running (owned by the app) but the caller
+    # gets 503 at the deadline: cancelling it half way through a toxic change would be worse.
+    async def run() -> web.StreamResponse:
+        return await handler(request)
+
+    task = asyncio.get_running_loop().create_task(run())
+    background = request.app[BACKGROUND]
+    background.add(task)
+    task.add_done_callback(background.discard)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), HANDLER_TIMEOUT_S)
+    except ToxiproxyApiError as exc:
+        return render_error(exc)
+    except TimeoutError:
+        return web.Response(status=503, body=_TIMEOUT_BODY.encode(),
+                            headers={"Content-Type": "text/html; charset=utf-8"})
+    except web.HTTPException:
+        raise
+    except Exception as exc:  # a bug of ours: log it, answer like Go's apiError does (500)
+        log.exception("%s %s failed", request.method, request.path)
+        return render_error(ToxiproxyApiError(status=500, message=f"{type(exc).__name__}: {exc}"))
+
+
+async def _drop_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)  # Go's net/http sends none
+
+
+def build_app(collection: ProxyCollection, traffic: Traffic, *, metrics_enabled: bool) -> web.Application:
+    """The API application; /metrics is routed only when enabled, so otherwise it is a plain 404."""
+    app = web.Application(middlewares=[toxiproxy_middleware])
+    app[COLLECTION] = collection
+    app[TRAFFIC] = traffic
+    app[BACKGROUND] = set()
+    for route in (*ROUTES, METRICS_ROUTE) if metrics_enabled else ROUTES:
+        app.router.add_route(route.method, route.path, route.handler, name=route.name)
+    app.on_response_prepare.append(_drop_server_header)
+    return app

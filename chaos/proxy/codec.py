@@ -1,0 +1,215 @@
+"""JSON in and out of the API: request bodies decoded and checked, objects rendered in Go's order.
+
+Decoding follows Go's encoding/json as Toxiproxy uses it: the first JSON value of the body counts,
+unknown keys are ignored, keys match case-insensitively, a null keeps the default, and a value of
+the wrong type is "bad request body: ...". Rendering keeps Toxiproxy's field order, including the
+accidental `"Logger":{}` of 2.5+ proxies, so byte-comparing clients see what they expect.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chaos.proxy.api_errors import BAD_REQUEST_BODY, INVALID_STREAM, INVALID_TOXIC_TYPE, MISSING_FIELD
+from chaos.proxy.stream import Direction
+from chaos.proxy.toxic_collection import ToxicEntry, ToxicSpec
+from chaos.proxy.toxics import REGISTRY
+
+if TYPE_CHECKING:
+    from chaos.proxy.proxy import Proxy
+
+__all__ = [
+    "ProxySpec",
+    "ToxicChange",
+    "dumps",
+    "parse_body",
+    "populate_specs",
+    "proxy_create_spec",
+    "proxy_json",
+    "proxy_update_spec",
+    "toxic_change",
+    "toxic_json",
+    "toxic_spec",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxySpec:
+    """A proxy as a create, update or populate request describes it."""
+
+    name: str
+    listen: str
+    upstream: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToxicChange:
+    """A toxic update: attributes to merge (None: keep) and a new toxicity (None: keep)."""
+
+    attributes: object
+    toxicity: float | None
+
+
+def parse_body(body: bytes) -> object:
+    """The first JSON value in `body`; an empty body is Go's "EOF"."""
+    try:
+        text = body.decode("utf-8").lstrip()
+    except UnicodeDecodeError as exc:
+        raise BAD_REQUEST_BODY.error(f"invalid UTF-8: {exc}") from exc
+    if not text:
+        raise BAD_REQUEST_BODY.error("EOF")
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as exc:
+        raise BAD_REQUEST_BODY.error(str(exc)) from exc
+    return value
+
+
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BAD_REQUEST_BODY.error(f"expected {what} as a JSON object, got {_kind(value)}")
+    return value
+
+
+def _get(obj: dict[str, Any], name: str) -> object:
+    if name in obj:
+        return obj[name]
+    for key, value in obj.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _str(obj: dict[str, Any], name: str, default: str) -> str:
+    value = _get(obj, name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise BAD_REQUEST_BODY.error(f"{name}: expected a string, got {_kind(value)}")
+    return value
+
+
+def _bool(obj: dict[str, Any], name: str, default: bool) -> bool:
+    value = _get(obj, name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise BAD_REQUEST_BODY.error(f"{name}: expected true or false, got {_kind(value)}")
+    return value
+
+
+def _toxicity(obj: dict[str, Any], default: float | None) -> float | None:
+    value = _get(obj, "toxicity")
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BAD_REQUEST_BODY.error(f"toxicity: expected a number, got {_kind(value)}")
+    if not 0.0 <= value <= 1.0:  # Toxiproxy stores any float32; we refuse what cannot be a probability
+        raise BAD_REQUEST_BODY.error(f"toxicity: must be between 0 and 1, got {value}")
+    return float(value)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {json.dumps(value)}"
+    if isinstance(value, int | float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    return "array" if isinstance(value, list) else "object"
+
+
+def proxy_create_spec(body: bytes) -> ProxySpec:
+    """POST /proxies: name and upstream required, enabled defaults to true."""
+    obj = _object(parse_body(body), "a proxy")
+    spec = ProxySpec(name=_str(obj, "name", ""), listen=_str(obj, "listen", ""),
+                     upstream=_str(obj, "upstream", ""), enabled=_bool(obj, "enabled", True))
+    if not spec.name:
+        raise MISSING_FIELD.error("name")
+    if not spec.upstream:
+        raise MISSING_FIELD.error("upstream")
+    return spec
+
+
+def proxy_update_spec(body: bytes, current: Proxy) -> ProxySpec:
+    """POST/PATCH /proxies/{proxy}: missing fields keep their values; `name` is ignored (no rename)."""
+    obj = _object(parse_body(body), "a proxy")
+    return ProxySpec(name=current.name, listen=_str(obj, "listen", current.listen),
+                     upstream=_str(obj, "upstream", current.upstream),
+                     enabled=_bool(obj, "enabled", current.enabled))
+
+
+def populate_specs(body: bytes) -> list[ProxySpec]:
+    """POST /populate: an array, every element checked before anything changes (N is 1-based)."""
+    value = parse_body(body)
+    if not isinstance(value, list):
+        raise BAD_REQUEST_BODY.error(f"expected an array of proxies, got {_kind(value)}")
+    specs = []
+    for number, item in enumerate(value, start=1):
+        obj = _object(item, f"proxy {number}")
+        spec = ProxySpec(name=_str(obj, "name", ""), listen=_str(obj, "listen", ""),
+                         upstream=_str(obj, "upstream", ""), enabled=_bool(obj, "enabled", True))
+        if not spec.name:
+            raise MISSING_FIELD.error(f"name at proxy {number}")
+        if not spec.upstream:
+            raise MISSING_FIELD.error(f"upstream at proxy {number}")
+        specs.append(spec)
+    return specs
+
+
+def toxic_spec(body: bytes) -> ToxicSpec:
+    """POST /proxies/{proxy}/toxics, checked in Toxiproxy's order: body, stream, default name, type.
+
+    (The duplicate name and the attributes are checked next, by the collection.)"""
+    obj = _object(parse_body(body), "a toxic")
+    stream = _str(obj, "stream", "downstream")
+    toxic_type = _str(obj, "type", "")
+    name = _str(obj, "name", "")
+    toxicity = _toxicity(obj, 1.0)
+    assert toxicity is not None
+    direction = Direction.parse(stream)
+    if direction is None:
+        raise INVALID_STREAM.error()
+    name = name or f"{toxic_type}_{stream}"
+    if toxic_type not in REGISTRY:
+        raise INVALID_TOXIC_TYPE.error()
+    return ToxicSpec(name=name, type=toxic_type, stream=stream, direction=direction, toxicity=toxicity,
+                     attributes=_get(obj, "attributes"))
+
+
+def toxic_change(body: bytes) -> ToxicChange:
+    """POST/PATCH /proxies/{proxy}/toxics/{toxic}: only attributes and toxicity count."""
+    obj = _object(parse_body(body), "a toxic")
+    return ToxicChange(attributes=_get(obj, "attributes"), toxicity=_toxicity(obj, None))
+
+
+def toxic_json(entry: ToxicEntry) -> dict[str, object]:
+    toxicity = entry.toxicity
+    return {
+        "attributes": entry.toxic.attributes(),
+        "name": entry.name,
+        "type": entry.type,
+        "stream": entry.stream,
+        "toxicity": int(toxicity) if float(toxicity).is_integer() else toxicity,  # Go prints 1, not 1.0
+    }
+
+
+def proxy_json(proxy: Proxy) -> dict[str, object]:
+    return {
+        "name": proxy.name,
+        "listen": proxy.listen,
+        "upstream": proxy.upstream,
+        "enabled": proxy.enabled,
+        "Logger": {},  # leaked by Toxiproxy >= 2.5 (an untagged *zerolog.Logger); kept for parity
+        "toxics": [toxic_json(e) for e in proxy.toxics.entries()],
+    }
+
+
+def dumps(value: object) -> bytes:
+    """Compact JSON, as Go's json.Marshal writes it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,107 @@
+"""ProxyCollection: every proxy by name, and the operations that touch several (populate, reset).
+
+Toxiproxy's ProxyCollection semantics: create refuses a taken name (409) and keeps nothing if the
+listener cannot bind (500); populate validates everything first, then adds or replaces in order,
+leaves an unchanged proxy untouched (its state and toxics), replaces a changed one with a fresh
+proxy without toxics, never deletes, and stops at the first runtime error with a partial result;
+reset re-enables every proxy and removes every toxic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from chaos.errors import ToxiproxyApiError
+from chaos.proxy.api_errors import PROXY_ALREADY_EXISTS, PROXY_NOT_FOUND
+from chaos.proxy.codec import ProxySpec
+from chaos.proxy.link import Link
+from chaos.proxy.metrics import Traffic
+from chaos.proxy.proxy import Proxy
+
+__all__ = ["ProxyCollection"]
+
+
+class ProxyCollection:
+    """The proxies of one server; a lock serialises changes, as Toxiproxy's mutex does."""
+
+    def __init__(self, *, rng: random.Random, traffic: Traffic) -> None:
+        self._rng = rng
+        self._traffic = traffic
+        self._proxies: dict[str, Proxy] = {}
+        self.lock = asyncio.Lock()
+
+    def all(self) -> list[Proxy]:
+        """Every proxy, by name (the order Go's JSON encoder gives the /proxies object)."""
+        return [self._proxies[name] for name in sorted(self._proxies)]
+
+    def get(self, name: str) -> Proxy:
+        proxy = self._proxies.get(name)
+        if proxy is None:
+            raise PROXY_NOT_FOUND.error()
+        return proxy
+
+    def live_links(self) -> list[Link]:
+        return [link for proxy in self._proxies.values() for link in proxy.live_links()]
+
+    def _new(self, spec: ProxySpec) -> Proxy:
+        return Proxy(name=spec.name, listen=spec.listen, upstream=spec.upstream, rng=self._rng,
+                     traffic=self._traffic)
+
+    async def add(self, spec: ProxySpec) -> Proxy:
+        async with self.lock:
+            if spec.name in self._proxies:
+                raise PROXY_ALREADY_EXISTS.error()
+            proxy = self._new(spec)
+            if spec.enabled:
+                await proxy.start()
+            self._proxies[spec.name] = proxy
+            return proxy
+
+    async def update(self, spec: ProxySpec) -> Proxy:
+        async with self.lock:
+            proxy = self.get(spec.name)
+            await proxy.update(listen=spec.listen, upstream=spec.upstream, enabled=spec.enabled)
+            return proxy
+
+    async def remove(self, name: str) -> None:
+        async with self.lock:
+            proxy = self.get(name)
+            await proxy.stop()
+            del self._proxies[name]
+
+    async def populate(self, specs: list[ProxySpec]) -> tuple[list[Proxy], ToxiproxyApiError | None]:
+        """Add or replace each proxy in order; the proxies handled so far and the error that stopped us."""
+        done: list[Proxy] = []
+        async with self.lock:
+            for spec in specs:
+                try:
+                    done.append(await self._add_or_replace(spec))
+                except ToxiproxyApiError as exc:
+                    return done, exc
+        return done, None
+
+    async def _add_or_replace(self, spec: ProxySpec) -> Proxy:
+        existing = self._proxies.get(spec.name)
+        if existing is not None:
+            if not await existing.differs(listen=spec.listen, upstream=spec.upstream):
+                return existing  # untouched: its enabled state and toxics stay, `enabled` is ignored
+            await existing.stop()
+        proxy = self._new(spec)
+        if spec.enabled:
+            await proxy.start()
+        self._proxies[spec.name] = proxy
+        return proxy
+
+    async def reset(self) -> None:
+        """Enable every proxy and remove every toxic; a bind failure stops half way (500), as in Go."""
+        async with self.lock:
+            for proxy in self.all():
+                await proxy.start()
+                await proxy.toxics.reset()
+
+    async def aclose(self) -> None:
+        """Stop every proxy (listeners and connections); the proxies stay defined."""
+        async with self.lock:
+            for proxy in self._proxies.values():
+                await proxy.stop()

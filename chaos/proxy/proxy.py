@@ -1,0 +1,97 @@
+"""Proxy: a named TCP listener that relays every client to `upstream` through its toxics.
+
+Toxiproxy's proxy.go semantics: enabling binds the listener (its `listen` then shows the bound
+address, "127.0.0.1:0" becoming "127.0.0.1:54321"); disabling closes the listener, so new clients
+get ECONNREFUSED, and drops every live connection. Toxics stay attached across disable/enable and
+across listen/upstream changes. The proxy owns its connections: `stop()` closes them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from chaos.proxy.addresses import normalize_listen, open_listener
+from chaos.proxy.connection import Connection
+from chaos.proxy.link import Link
+from chaos.proxy.metrics import Traffic
+from chaos.proxy.toxic_collection import ToxicCollection
+
+__all__ = ["Proxy"]
+
+
+class Proxy:
+    """One proxy: its settings as the API shows them, its listener, connections and toxics."""
+
+    def __init__(self, *, name: str, listen: str, upstream: str, rng: random.Random,
+                 traffic: Traffic) -> None:
+        self.name = name
+        self.listen = listen  # as given until started, then the bound address
+        self.upstream = upstream  # never validated: a bad value fails each client at dial time
+        self.enabled = False
+        self.rng = rng
+        self.toxics = ToxicCollection()
+        self._traffic = traffic
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[Connection] = set()
+
+    @property
+    def connections(self) -> int:
+        return len(self._connections)
+
+    async def start(self) -> bool:
+        """Listen; False if already listening. Raises ToxiproxyApiError 500 if binding fails."""
+        if self.enabled:
+            return False
+        sock, bound = await open_listener(self.listen)
+        try:
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: Connection(self).client, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        self.listen = bound
+        self.enabled = True
+        return True
+
+    async def stop(self) -> None:
+        """Close the listener and every connection (clients see the close at once)."""
+        if not self.enabled:
+            return
+        self.enabled = False
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for conn in list(self._connections):
+            conn.abort()
+        await asyncio.sleep(0)  # let the loop release the listening socket before we report back
+
+    async def differs(self, *, listen: str, upstream: str) -> bool:
+        """Whether `listen`/`upstream` describe another proxy than this one (Toxiproxy 2.12 compares
+        resolved listen addresses, so "localhost:1234" equals "127.0.0.1:1234"; port 0 always differs)."""
+        return self.listen != await normalize_listen(listen) or self.upstream != upstream
+
+    async def update(self, *, listen: str, upstream: str, enabled: bool) -> None:
+        """Toxiproxy's Proxy.Update: restart on a new address if it changed, then apply `enabled`."""
+        if await self.differs(listen=listen, upstream=upstream):
+            await self.stop()
+            self.listen = listen
+            self.upstream = upstream
+        if enabled and not self.enabled:
+            await self.start()
+        elif not enabled and self.enabled:
+            await self.stop()
+
+    # --- ConnectionOwner --------------------------------------------------------------------------
+
+    def connection_opened(self, conn: Connection) -> None:
+        self._connections.add(conn)
+
+    def connection_closed(self, conn: Connection) -> None:
+        self._connections.discard(conn)
+        if conn.links is not None:
+            for link in conn.links:
+                self._traffic.fold(link)
+
+    def live_links(self) -> list[Link]:
+        return [link for conn in self._connections if conn.links for link in conn.links]

@@ -1,0 +1,127 @@
+"""The fixtures experiments use: the target, the running environment and its parts.
+
+Session-scoped where starting is expensive (the environment: Postgres, Redis, the fake API, the
+proxies and the SUT come up once per xdist worker), function-scoped where state must be fresh
+(`chaos_env` heals everything back to the baseline before each experiment), like pytest's
+`tmp_path_factory` / `tmp_path` pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from chaos.env.base import Environment, SutHandle
+from chaos.errors import ChaosError
+from chaos.experiment import Experiment
+from chaos.pytest_plugin.backends import start_environment
+from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
+from chaos.pytest_plugin.settings import SETTINGS_KEY, ChaosSettings
+from chaos.target import ContractSpec, Target, load_target
+
+if TYPE_CHECKING:
+    from chaos.proxy.client import ToxiproxyClient
+
+__all__ = [
+    "chaos_env", "chaos_env_factory", "chaos_settings", "chaos_target", "contract", "experiment", "sut",
+    "toxiproxy",
+]
+
+
+def worker_id_of(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
+
+
+@pytest.fixture(scope="session")
+def chaos_settings(pytestconfig: pytest.Config) -> ChaosSettings:
+    """The resolved --chaos-* settings (target file, backend, extra SUT environment)."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def chaos_target(chaos_settings: ChaosSettings) -> Target:
+    """The loaded, validated target file (the reference service unless --chaos-target says otherwise)."""
+    try:
+        return load_target(chaos_settings.target_path)
+    except ChaosError as exc:
+        raise pytest.UsageError(f"{exc} (target from {chaos_settings.target_source})") from None
+
+
+@pytest.fixture(scope="session")
+def chaos_env_factory(
+    pytestconfig: pytest.Config, chaos_settings: ChaosSettings, chaos_target: Target,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Environment]:
+    """The environment of this worker, started once: SUT, dependencies, proxies. Closed at the end of
+    the session, and also from `pytest_unconfigure` should the session be interrupted."""
+    worker = worker_id_of(pytestconfig)
+    try:
+        env = start_environment(
+            chaos_settings.backend, chaos_target, worker_id=worker, sut_env=chaos_settings.sut_env,
+            workdir=tmp_path_factory.mktemp(f"env-{worker}"),
+        )
+    except ChaosError as exc:
+        pytest.fail(f"could not start the {chaos_settings.backend} environment: {exc}", pytrace=False)
+    closer = pytestconfig.stash[CLOSERS_KEY]
+    closer.callback(env.close)
+    try:
+        yield env
+    finally:
+        env.close()
+
+
+@pytest.fixture
+def chaos_env(chaos_env_factory: Environment) -> Environment:
+    """The environment, healed back to its baseline for this experiment (no toxic, every proxy
+    enabled, every dependency up, the fake external API reset, the SUT running and ready)."""
+    try:
+        chaos_env_factory.heal()
+    except ChaosError as exc:
+        pytest.fail(f"could not heal the environment before the experiment: {exc}", pytrace=False)
+    return chaos_env_factory
+
+
+@pytest.fixture
+def sut(chaos_env: Environment) -> SutHandle:
+    """The service under test: base URL, signals, exit code and logs."""
+    return chaos_env.sut
+
+
+@pytest.fixture
+def toxiproxy(chaos_env: Environment) -> ToxiproxyClient:
+    """The Toxiproxy API client of this environment (embedded proxy, or TOXIPROXY_URL)."""
+    return chaos_env.proxy
+
+
+@pytest.fixture
+def contract(request: pytest.FixtureRequest, chaos_target: Target) -> ContractSpec:
+    """The contract named by the test's `chaos_contract` marker, as the target declares it.
+
+    Skips the experiment, with the reason, when the target does not declare that contract.
+    """
+    marker = request.node.get_closest_marker("chaos_contract")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(f"{request.node.nodeid} uses `contract` without @pytest.mark.chaos_contract(NAME)")
+    name = str(marker.args[0])
+    spec = chaos_target.contract(name)
+    if spec is None:
+        pytest.skip(f"target {chaos_target.path} declares no [contracts.{name}]")
+    return spec
+
+
+
+@pytest.fixture
+def experiment(request: pytest.FixtureRequest, chaos_env: Environment) -> Experiment:
+    """One experiment's run (timeline, faults, verdicts) against the healed environment.
+
+    The test adds checks; when it returns, the plugin combines them and fails the test with the
+    evidence unless the outcome is PASSED (INCONCLUSIVE fails too, under its own name).
+    """
+    marker = request.node.get_closest_marker("chaos_contract")
+    spec = None
+    if marker is not None and marker.args:
+        spec = request.getfixturevalue("contract")
+    return Experiment(name=request.node.name, env=chaos_env, contract=spec)

@@ -1,0 +1,68 @@
+"""The plugin's settings, resolved once from option, env var, ini and default (pytest-timeout's order)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+__all__ = ["SETTINGS_KEY", "ChaosSettings", "default_target_path"]
+
+BACKENDS = ("local", "docker")
+
+
+def default_target_path(rootpath: Path) -> Path:
+    """The reference service's target file, found from the rootdir (the suite's own checkout)."""
+    return rootpath / "fixtures" / "sut" / "chaos.toml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChaosSettings:
+    target_path: Path
+    target_source: str            # where the value came from, for messages and the report header
+    backend: str
+    sut_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
+        target, source = _first(
+            (config.getoption("chaos_target"), "--chaos-target"),
+            (environ.get("CHAOS_TARGET"), "CHAOS_TARGET environment variable"),
+            (config.getini("chaos_target"), "chaos_target in the ini file"),
+        )
+        if target:
+            path = Path(target).expanduser()
+            if not path.is_absolute():
+                base = Path.cwd() if source != "chaos_target in the ini file" else config.rootpath
+                path = base / path
+        else:
+            path, source = default_target_path(config.rootpath), "default (the reference service)"
+        backend, backend_source = _first(
+            (config.getoption("chaos_backend"), "--chaos-backend"),
+            (environ.get("CHAOS_BACKEND"), "CHAOS_BACKEND environment variable"),
+            (config.getini("chaos_backend"), "chaos_backend in the ini file"),
+        )
+        backend = backend or "local"
+        if backend not in BACKENDS:
+            raise pytest.UsageError(
+                f"unknown backend {backend!r} from {backend_source}: expected one of {', '.join(BACKENDS)}")
+        sut_env: dict[str, str] = {}
+        for item in config.getoption("chaos_sut_env") or []:
+            name, sep, value = str(item).partition("=")
+            if not sep or not name.strip():
+                raise pytest.UsageError(f"--chaos-sut-env {item!r}: expected NAME=VALUE")
+            sut_env[name.strip()] = value
+        return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env)
+
+
+def _first(*candidates: tuple[object, str]) -> tuple[str, str]:
+    for value, source in candidates:
+        if value not in (None, "", []):
+            return str(value), source
+    return "", ""
+
+
+SETTINGS_KEY = pytest.StashKey[ChaosSettings]()

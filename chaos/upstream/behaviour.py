@@ -1,0 +1,102 @@
+"""How the fake external API answers its calls: one immutable `Behaviour`, validated on both ends.
+
+The wire format is the dataclass's fields as a flat JSON object. Every field has a default and a
+missing field takes it, so a new request-level fault (fail every k-th call, a fraction of calls, a
+time window) is added as one more optional field plus one rule in `chaos.upstream.decision`:
+payloads written for older versions stay valid, and unknown fields are refused with their name
+so a typo never silently means "behave normally".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+__all__ = ["Behaviour", "InvalidBehaviour"]
+
+_MIN_STATUS = 200   # 1xx are interim answers: aiohttp cannot send one as the final response
+_MAX_STATUS = 599
+
+
+class InvalidBehaviour(ValueError):
+    """A behaviour field has a value the server cannot act on; `field` names it."""
+
+    def __init__(self, *, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"behaviour.{field}: {problem}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Behaviour:
+    """What every API call gets until the behaviour is changed or reset.
+
+    Order of effects for one call: `latency_ms` first (every call), then `reset_connection`, then
+    `hang`, then the first `fail_first` calls since this behaviour was set answer `fail_status`,
+    and the rest answer `status`. `retry_after_s` is sent as `Retry-After` with every answer whose
+    status is not 2xx (as an integer when whole, else a decimal, which our SUT also accepts).
+    """
+
+    latency_ms: int = 0                  # added before answering (ms)
+    status: int = 200                    # status of answered calls
+    retry_after_s: float | None = None   # sent as Retry-After on non-2xx answers (seconds)
+    hang: bool = False                   # never answer; closed when the behaviour changes or on reset
+    fail_first: int = 0                  # the first N calls after this behaviour was set get fail_status
+    fail_status: int = 503
+    reset_connection: bool = False       # close the socket abruptly (RST) without answering
+
+    def __post_init__(self) -> None:
+        _check_int(self.latency_ms, "latency_ms", minimum=0)
+        _check_status(self.status, "status")
+        if self.retry_after_s is not None:
+            _check_number(self.retry_after_s, "retry_after_s")
+        _check_bool(self.hang, "hang")
+        _check_int(self.fail_first, "fail_first", minimum=0)
+        _check_status(self.fail_status, "fail_status")
+        _check_bool(self.reset_connection, "reset_connection")
+        if self.hang and self.reset_connection:
+            raise InvalidBehaviour(field="reset_connection",
+                                   problem="cannot be combined with hang (choose one way of not answering)")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object sent to and returned by `PUT /__chaos/behaviour`."""
+        return asdict(self)
+
+    @classmethod
+    def from_wire(cls, data: object) -> Behaviour:
+        """Parse a JSON object; unknown or ill-typed fields raise `InvalidBehaviour` naming the field."""
+        if not isinstance(data, Mapping):
+            raise InvalidBehaviour(field="<body>",
+                                   problem=f"expected a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise InvalidBehaviour(field=str(key),
+                                       problem=f"unknown field (known: {', '.join(sorted(known))})")
+        return cls(**{str(k): v for k, v in data.items()})
+
+
+def _check_bool(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise InvalidBehaviour(field=name, problem=f"expected true or false, got {value!r}")
+
+
+def _check_int(value: object, name: str, *, minimum: int) -> None:
+    # bool is an int subclass: `true` for a count is a mistake, not 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidBehaviour(field=name, problem=f"expected an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise InvalidBehaviour(field=name, problem=f"expected an integer >= {minimum}, got {value}")
+
+
+def _check_status(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not _MIN_STATUS <= value <= _MAX_STATUS:
+        raise InvalidBehaviour(field=name,
+                               problem=f"expected an HTTP status {_MIN_STATUS}..{_MAX_STATUS}, got {value!r}")
+
+
+def _check_number(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InvalidBehaviour(field=name, problem=f"expected seconds >= 0 (a number) or null, got {value!r}")

@@ -1,0 +1,50 @@
+"""Cache contracts: without Redis the cached endpoints are served from the DB, in time, and the cache
+is used again once Redis is back."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos.contracts import BodyField, all_succeed, bounded, recovers_within
+from chaos.env.base import RedisHandle
+from chaos.experiment import Experiment
+from chaos.experiment.timing import allowance
+from chaos.faults import DependencyKilled, Fault, ToxicFault
+from chaos.target import ContractSpec
+
+HOLD_S = 2.0
+
+
+def _run(experiment: Experiment, contract: ContractSpec, fault: Fault) -> None:
+    request = experiment.request()
+    budget_s = contract.seconds("latency_budget_s")
+    recover_s = contract.seconds("recover_within_s")
+    with experiment.load(request, duration_s=1.0 + HOLD_S + recover_s + 2.0, timeout_s=10.0):
+        experiment.steady_state([request])
+        experiment.hold(1.0)
+        with experiment.fault(fault):
+            experiment.hold(HOLD_S)
+        experiment.hold(recover_s + 1.5)
+    window = experiment.timeline.fault_window()
+    assert window.end_ns is not None
+    experiment.check(
+        all_succeed(experiment.timeline, window=window, label="request"),
+        bounded(experiment.timeline, window=window, budget_s=allowance(budget_s), label="request"),
+        recovers_within(experiment.timeline, heal_ns=window.end_ns, within_s=allowance(recover_s),
+                        label="request", body=BodyField(name="source", equals="cache")),
+    )
+
+
+@pytest.mark.chaos_contract("cache_fallback")
+def test_cache_falls_back_when_redis_dies(experiment: Experiment, contract: ContractSpec) -> None:
+    """Redis killed (SIGKILL): connections refused; the catalog comes from the DB."""
+    _run(experiment, contract, DependencyKilled(dependency=experiment.dependency(RedisHandle)))
+
+
+@pytest.mark.chaos_contract("cache_fallback")
+def test_cache_falls_back_when_redis_is_blackholed(experiment: Experiment, contract: ContractSpec) -> None:
+    """Redis blackholed (timeout toxic both ways): commands never answer; the Redis command timeout
+    must cut them short and the catalog come from the DB within the latency budget."""
+    redis = experiment.dependency(RedisHandle)
+    _run(experiment, contract, ToxicFault(client=experiment.env.proxy, dependency=redis, toxic_type="timeout",
+                                          attributes={"timeout": 0}, streams=("upstream", "downstream")))

@@ -1,0 +1,125 @@
+"""External API contracts: calls bounded by a timeout, a circuit breaker, retries with backoff."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos.contracts import (
+    BodyField,
+    bounded,
+    calls_bounded,
+    calls_spaced,
+    falls_back,
+    recovers_within,
+    retries_back_off,
+)
+from chaos.env.base import HttpUpstreamHandle
+from chaos.experiment import Experiment
+from chaos.experiment.timing import allowance, hold_for
+from chaos.faults import UpstreamMisbehaves
+from chaos.observe import UpstreamCall, fire
+from chaos.target import ContractSpec
+from chaos.upstream.control import Behaviour
+
+SEQUENTIAL_REQUESTS = 2
+LOAD_RATE_PER_S = 20
+LOAD_CONCURRENCY = 8
+
+
+def _degraded(contract: ContractSpec) -> BodyField:
+    return BodyField(name=contract.text("degraded_field"), equals=True) if "degraded_field" in contract \
+        else BodyField(name="degraded", equals=True)
+
+
+def _record_upstream_calls(experiment: Experiment, upstream: HttpUpstreamHandle) -> None:
+    """Copy the fake API's request log onto the timeline (same monotonic clock on Linux)."""
+    for call in upstream.control.requests():
+        experiment.timeline.append(UpstreamCall(seq=call.seq, method=call.method, path=call.path,
+                                                arrival_ns=call.monotonic_ns, status=call.status))
+
+
+def _bounded_external_call(experiment: Experiment, contract: ContractSpec, behaviour: Behaviour) -> None:
+    upstream = experiment.dependency(HttpUpstreamHandle)
+    request = experiment.request()
+    timeout_s = contract.seconds("timeout_s")
+    hold_s = hold_for(timeout_s)
+    with experiment.load(request, duration_s=1.0 + hold_s, timeout_s=hold_s + 5, rate_per_s=10):
+        experiment.steady_state([request])
+        experiment.hold(1.0)
+        with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
+            experiment.hold(hold_s)
+    window = experiment.timeline.fault_window()
+    experiment.check(
+        bounded(experiment.timeline, window=window, budget_s=allowance(timeout_s), label="request"),
+        falls_back(experiment.timeline, window=window, body=_degraded(contract), label="request"),
+    )
+
+
+@pytest.mark.chaos_contract("external_timeout")
+def test_slow_external_api_is_cut_off_by_the_timeout(experiment: Experiment, contract: ContractSpec) -> None:
+    """The external API answers, but slower than the SUT's timeout: the SUT answers within its timeout
+    with a degraded response instead of waiting."""
+    slow_ms = int(hold_for(contract.seconds("timeout_s")) * 1000)
+    _bounded_external_call(experiment, contract, Behaviour(latency_ms=slow_ms))
+
+
+@pytest.mark.chaos_contract("external_timeout")
+def test_hung_external_api_is_cut_off_by_the_timeout(experiment: Experiment, contract: ContractSpec) -> None:
+    """The external API accepts and never answers."""
+    _bounded_external_call(experiment, contract, Behaviour(hang=True))
+
+
+@pytest.mark.chaos_contract("circuit_breaker")
+def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: ContractSpec) -> None:
+    """The external API fails with 5xx: after the threshold, calls stop reaching it (only half-open
+    probes, about one per reset timeout), responses degrade fast, and the breaker closes after the
+    upstream recovers."""
+    upstream = experiment.dependency(HttpUpstreamHandle)
+    request = experiment.request()
+    threshold = contract.count("failure_threshold")
+    reset_s = contract.seconds("reset_timeout_s")
+    hold_s = 2.5 * reset_s + 1.0
+    recover_s = allowance(reset_s) + 1.0
+    with experiment.load(request, duration_s=1.0 + hold_s + recover_s + 1.0, rate_per_s=LOAD_RATE_PER_S,
+                         concurrency=LOAD_CONCURRENCY, timeout_s=5.0):
+        experiment.steady_state([request])
+        experiment.hold(1.0)
+        with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=Behaviour(status=503))):
+            experiment.hold(hold_s)
+            _record_upstream_calls(experiment, upstream)
+        experiment.hold(recover_s + 1.0)
+    window = experiment.timeline.fault_window()
+    assert window.end_ns is not None
+    # Calls allowed under the fault: the threshold, requests already in flight when it was reached
+    # (up to concurrency - 1), and one half-open probe per reset timeout.
+    probes = int(hold_s / reset_s) + 1
+    opened = window.shifted(start_s=allowance(threshold / LOAD_RATE_PER_S))
+    experiment.check(
+        calls_bounded(experiment.timeline, window=window, max_calls=threshold + LOAD_CONCURRENCY - 1 + probes),
+        # once open, only half-open probes get through, about one per reset timeout
+        # (the first call after opening is a probe; every later one must wait a reset timeout)
+        calls_spaced(experiment.timeline, window=opened, min_gap_s=reset_s * 0.9, max_gap_s=allowance(reset_s),
+                     max_leading_calls=1),
+        falls_back(experiment.timeline, window=window, body=_degraded(contract), label="request"),
+        recovers_within(experiment.timeline, heal_ns=window.end_ns, within_s=recover_s, label="request",
+                        body=BodyField(name=_degraded(contract).name, equals=False)),
+    )
+
+
+@pytest.mark.chaos_contract("retry_backoff")
+def test_retries_back_off_and_honour_retry_after(experiment: Experiment, contract: ContractSpec) -> None:
+    """The external API answers 429 with Retry-After: each SUT request makes a bounded number of
+    attempts, spaced at least Retry-After apart, with gaps that do not shrink."""
+    upstream = experiment.dependency(HttpUpstreamHandle)
+    request = experiment.request()
+    max_attempts = contract.count("max_attempts")
+    retry_after_s = contract.seconds("retry_after_s")
+    experiment.steady_state([request])
+    behaviour = Behaviour(status=429, retry_after_s=retry_after_s)
+    with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
+        for _ in range(SEQUENTIAL_REQUESTS):   # one at a time: each upstream call belongs to one request
+            fire(experiment.base_url, [request], experiment.timeline,
+                 timeout_s=max_attempts * hold_for(retry_after_s) + 5)
+        _record_upstream_calls(experiment, upstream)
+    experiment.check(retries_back_off(experiment.timeline, label="request", max_attempts=max_attempts,
+                                      min_gap_s=retry_after_s))

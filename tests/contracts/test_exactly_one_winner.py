@@ -1,0 +1,42 @@
+"""exactly_one_winner: one 201, the rest 409, nothing else, nothing hung."""
+
+from __future__ import annotations
+
+from _histories import History
+
+from chaos.contracts import Status, exactly_one_winner
+
+
+def burst(*outcomes: int | str) -> History:
+    h = History()
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, int):
+            h.req(1.0, 0.1 + i * 0.01, outcome, label="book")
+        else:
+            h.req(1.0, 5.0, error=outcome, label="book")
+    return h
+
+
+def test_one_winner_passes() -> None:
+    verdict = exactly_one_winner(burst(409, 201, 409, 409).tl, label="book")
+    assert verdict.status is Status.PASSED, verdict.explain()
+    assert verdict.figures["losers"] == 3
+
+
+def test_two_winners_fail_and_are_listed() -> None:
+    verdict = exactly_one_winner(burst(201, 201, 409).tl, label="book")
+    assert verdict.status is Status.FAILED
+    assert "2 answered 201 (expected exactly 1)" in verdict.summary
+    assert sum(line.startswith("winner:") for line in verdict.evidence) == 2
+
+
+def test_a_500_or_a_hang_fails_even_with_one_winner() -> None:
+    verdict = exactly_one_winner(burst(201, 409, 500, "ReadTimeout").tl, label="book")
+    assert verdict.status is Status.FAILED
+    assert "2 answered neither 201 nor 409, 1 of them hung" in verdict.summary
+    assert verdict.figures["hung"] == 1
+
+
+def test_fewer_than_two_requests_is_inconclusive() -> None:
+    assert exactly_one_winner(burst(201).tl, label="book").status is Status.INCONCLUSIVE
+    assert exactly_one_winner(burst().tl, label="book").status is Status.INCONCLUSIVE

@@ -1,0 +1,34 @@
+"""Helpers for the local backend's tests (imported by name: tests/ has no packages)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from chaos.env.process import group_members
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def group_alive(pgid: int) -> bool:
+    return bool(group_members(pgid))
+
+
+TINY_TARGET = Path(__file__).parent / "targets" / "tiny" / "chaos.toml"
+
+
+def sut_environ(pid: int) -> dict[str, str]:
+    """The environment a process was started with, from /proc."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+def write_target(directory: Path, service: str, *, deps: str = "") -> Path:
+    """A target file with the given [service] body (and optional dependency tables)."""
+    path = directory / "chaos.toml"
+    path.write_text(f"[service]\n{service}\n{deps}\n")
+    return path

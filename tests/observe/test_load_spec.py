@@ -1,0 +1,54 @@
+"""RequestSpec parsing and LoadSpec's bounds and schedule (pure: no server, no clock)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaos.observe import LoadSpec, RequestSpec
+
+
+def spec(**overrides: object) -> LoadSpec:
+    values: dict[str, object] = {
+        "requests": [RequestSpec.parse("GET /ok")], "rate_per_s": 10.0, "concurrency": 2,
+        "max_requests": 100, "duration_s": 1.0, "timeout_s": 0.5,
+    }
+    values.update(overrides)
+    return LoadSpec(**values)  # type: ignore[arg-type]
+
+
+def test_request_spec_parse_and_label() -> None:
+    r = RequestSpec.parse("get /api/items?page=1")
+    assert (r.method, r.path, r.name) == ("GET", "/api/items?page=1", "GET /api/items?page=1")
+    booked = RequestSpec.parse("POST /api/bookings", json={"slot": 1}, label="book")
+    assert booked.name == "book"
+    assert booked.json == {"slot": 1}
+    for bad, message in [("GET", "expected 'METHOD /path'"), ("FETCH /x", "unknown HTTP method"),
+                         ("GET x", "must start with '/'")]:
+        with pytest.raises(ValueError, match=message):
+            RequestSpec.parse(bad)
+
+
+def test_schedule_is_open_loop_and_stops_at_either_limit() -> None:
+    by_time = spec(rate_per_s=10, duration_s=1.0, max_requests=100)
+    assert [by_time.due_s(i) for i in (0, 1, 9)] == [0.0, 0.1, 0.9]
+    assert by_time.due_s(10) is None
+    assert by_time.planned == 10
+    by_count = spec(rate_per_s=10, duration_s=60, max_requests=3)
+    assert by_count.due_s(2) == pytest.approx(0.2)
+    assert by_count.due_s(3) is None
+    assert by_count.planned == 3
+    assert spec(timeout_s=0.5).max_run_s == pytest.approx(2.0)  # duration + 2 x timeout (default deadline)
+    assert spec(timeout_s=0.5, deadline_s=0.7).max_run_s == pytest.approx(1.7)
+
+
+@pytest.mark.parametrize("field", ["rate_per_s", "concurrency", "max_requests", "duration_s", "timeout_s",
+                                   "deadline_s"])
+@pytest.mark.parametrize("value", [0, -1, float("inf")])
+def test_every_limit_must_be_positive_and_finite(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"{field} must be > 0"):
+        spec(**{field: value})
+
+
+def test_requests_are_required() -> None:
+    with pytest.raises(ValueError, match="at least one RequestSpec"):
+        spec(requests=[])

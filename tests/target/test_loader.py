@@ -1,0 +1,326 @@
+"""load_target(): a valid file loads into typed values; every broken file names the key at fault."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chaos.errors import TargetFileError
+from chaos.target import CONTRACTS, DependencyKind, RequestLine, load_target
+
+GOOD = """
+[service]
+command = ["{python}", "-m", "sut", "--port", "{port}"]
+url = "http://127.0.0.1:{port}"
+health = "/health"
+ready = "/ready"
+shutdown_grace_s = 5
+
+[service.env]
+DATABASE_URL = "{postgres.url}"
+REDIS_URL = "{redis.url}"
+EXTERNAL_API_URL = "{external.url}"
+DB_HOST = "{postgres.host}"
+DB_PORT = "{postgres.port}"
+LIT = "{{x}}"
+
+[dependencies.postgres]
+kind = "postgres"
+database = "shop"
+init_sql = "schema.sql"
+
+[dependencies.redis]
+kind = "redis"
+
+[dependencies.external]
+kind = "http"
+
+[load]
+rate_per_s = 40
+concurrency = 8
+
+[contracts.cache_fallback]
+request = "GET /api/catalog"
+dependency = "redis"
+latency_budget_s = 1
+recover_within_s = 5.5
+
+[contracts.booking_race]
+request = "POST /api/bookings"
+json = { slot = "s-{unique}", user = "u1" }
+dependency = "postgres"
+concurrency = 10
+db_latency_ms = 0
+
+[contracts.restart_persistence]
+request = "POST /api/login?x=1"
+max_attempts = 5
+locked_status = 429
+"""
+
+
+def write(tmp_path: Path, text: str, *, schema: bool = True) -> Path:
+    if schema:
+        (tmp_path / "schema.sql").write_text("create table t (id int);\n")
+    path = tmp_path / "chaos.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def problems_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(TargetFileError) as info:
+        load_target(write(tmp_path, text))
+    assert str(tmp_path / "chaos.toml") in str(info.value)
+    return str(info.value)
+
+
+def replace(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def test_good_file_loads_into_typed_values(tmp_path: Path) -> None:
+    target = load_target(write(tmp_path, GOOD))
+    assert target.path == tmp_path / "chaos.toml"
+    svc = target.service
+    assert svc.command == ("{python}", "-m", "sut", "--port", "{port}")
+    assert svc.cwd == tmp_path.resolve()
+    assert (svc.health, svc.ready) == ("/health", "/ready")
+    assert (svc.start_timeout_s, svc.shutdown_grace_s) == (20.0, 5.0)
+    assert svc.allow_remote is False
+    assert svc.env["LIT"] == "{{x}}"
+    assert list(target.dependencies) == ["postgres", "redis", "external"]
+    pg = target.dependencies["postgres"]
+    assert (pg.kind, pg.database, pg.user, pg.password) == (DependencyKind.POSTGRES, "shop", "app", "app")
+    assert pg.init_sql == (tmp_path / "schema.sql").resolve()
+    assert target.dependencies["external"].kind is DependencyKind.HTTP
+    assert (target.load.rate_per_s, target.load.concurrency) == (40.0, 8)
+    cache = target.contract("cache_fallback")
+    assert cache is not None
+    assert cache.request() == RequestLine(method="GET", target="/api/catalog")
+    assert cache.seconds("latency_budget_s") == 1.0
+    assert cache.dependency == "redis"
+    booking = target.contracts["booking_race"]
+    assert booking.count("concurrency") == 10
+    assert booking.json() == {"slot": "s-{unique}", "user": "u1"}
+    login = target.contracts["restart_persistence"]
+    assert login.request().path == "/api/login"
+    assert login.count("locked_status") == 429
+    assert login.json() is None
+    assert target.contract("readiness") is None
+
+
+def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
+    target = load_target(write(tmp_path, """
+        [service]
+        command = ["true"]
+        url = "http://localhost:{port}"
+        health = "/h"
+    """))
+    assert target.service.ready == "/h"
+    assert target.dependencies == {}
+    assert target.contracts == {}
+    assert (target.load.rate_per_s, target.load.concurrency) == (20.0, 4)
+
+
+def test_loaded_target_is_immutable(tmp_path: Path) -> None:
+    target = load_target(write(tmp_path, GOOD))
+    with pytest.raises(AttributeError):
+        target.service.url = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        target.service.env["X"] = "y"  # type: ignore[index]
+
+
+def test_every_catalog_contract_validates(tmp_path: Path) -> None:
+    """A file declaring all 13 contracts with well-typed params loads: the table and loader agree."""
+    samples = {"request": '"GET /x"', "slow_request": '"GET /slow"', "bad_request": '"POST /x"',
+               "json": "{ a = 1 }", "bad_json": "{ a = 1 }", "degraded_field": '"degraded"',
+               "locked_status": "429", "db_latency_ms": "100"}
+    dep_of = {"postgres": "postgres", "redis": "redis", "http": "external"}
+    blocks = []
+    for name, params in CONTRACTS.items():
+        lines = [f"[contracts.{name}]"]
+        for p in params.values():
+            if p.name == "dependency":
+                assert p.dependency_kind is not None
+                lines.append(f'dependency = "{dep_of[p.dependency_kind.value]}"')
+            else:
+                lines.append(f"{p.name} = {samples.get(p.name, '2')}")
+        blocks.append("\n".join(lines))
+    text = GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
+    target = load_target(write(tmp_path, text))
+    assert set(target.contracts) == set(CONTRACTS)
+    assert len(CONTRACTS) == 13
+
+
+# --- broken files: each message names the key ----------------------------------------------------
+
+def test_toml_syntax_error_reports_line_and_column(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, "[service]\ncommand = [\"x\"\nurl = 1\n")
+    assert "TOML syntax error" in msg
+    assert "line 3" in msg
+    assert "column" in msg
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(TargetFileError, match="cannot read"):
+        load_target(tmp_path / "nope.toml")
+
+
+def test_unknown_top_level_table_suggests(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, GOOD + "\n[contract.x]\na = 1\n")
+    assert "[contract]: unknown table; did you mean 'contracts'?" in msg
+
+
+def test_unknown_service_key_suggests_nearest(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('health = "/health"', 'health = "/health"\nhelth = "/h"'))
+    assert "[service].helth: unknown key; did you mean 'health'?" in msg
+
+
+def test_missing_command_url_health(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, "[service]\ncwd = \".\"\n")
+    assert "[service].command: missing" in msg
+    assert "[service].url: missing" in msg
+    assert "[service].health: missing" in msg
+
+
+def test_missing_service_table(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, "[load]\nconcurrency = 2\n")
+    assert "[service]: missing" in msg
+
+
+def test_wrong_types_in_service(tmp_path: Path) -> None:
+    text = (replace('command = ["{python}", "-m", "sut", "--port", "{port}"]', 'command = "python -m sut"')
+            .replace("shutdown_grace_s = 5", 'shutdown_grace_s = "5s"')
+            .replace('health = "/health"', 'health = "health"\nallow_remote = "yes"'))
+    msg = problems_of(tmp_path, text)
+    assert "[service].command: expected a non-empty list of strings, got 'python -m sut'" in msg
+    assert "[service].shutdown_grace_s: expected seconds > 0 (a number), got '5s'" in msg
+    assert "[service].health: expected an URL path starting with '/'" in msg
+    assert "[service].allow_remote: expected true or false, got 'yes'" in msg
+
+
+def test_env_value_must_be_string(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('LIT = "{{x}}"', "LIT = 5"))
+    assert "[service].env.LIT: expected a string (quote it), got 5" in msg
+
+
+def test_unknown_template_name_names_the_key(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('REDIS_URL = "{redis.url}"', 'REDIS_URL = "{redis.uri}"'))
+    assert "[service].env.REDIS_URL: unknown template name {redis.uri}" in msg
+    assert "did you mean {redis.url}?" in msg
+
+
+def test_template_naming_undeclared_dependency(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('"--port", "{port}"]', '"--port", "{port}", "{cache.url}"]'))
+    assert "[service].command[5]: unknown template name {cache.url}" in msg
+
+
+def test_unbalanced_brace_in_url(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('url = "http://127.0.0.1:{port}"', 'url = "http://127.0.0.1:{port"'))
+    assert "[service].url: bad template: unbalanced '{'" in msg
+
+
+def test_non_loopback_url_refused_unless_allowed(tmp_path: Path) -> None:
+    remote = replace('url = "http://127.0.0.1:{port}"', 'url = "https://api.example.com:{port}"')
+    msg = problems_of(tmp_path, remote)
+    assert "[service].url: host 'api.example.com' is not a loopback address" in msg
+    assert "allow_remote = true" in msg
+    allowed = remote.replace('health = "/health"', 'health = "/health"\nallow_remote = true')
+    assert load_target(write(tmp_path, allowed)).service.allow_remote is True
+
+
+def test_bad_url_scheme(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('url = "http://127.0.0.1:{port}"', 'url = "127.0.0.1:{port}"'))
+    assert "[service].url: expected http(s)://host:port" in msg
+
+
+def test_cwd_must_exist(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('health = "/health"', 'health = "/health"\ncwd = "no/such/dir"'))
+    assert "[service].cwd: not a directory" in msg
+
+
+def test_unknown_dependency_kind(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('kind = "redis"', 'kind = "memcached"'))
+    assert "[dependencies.redis].kind: unknown dependency kind 'memcached'" in msg
+    # the dependency is gone, so the template that uses it is reported too
+    assert "[service].env.REDIS_URL: unknown template name {redis.url}" in msg
+
+
+def test_dependency_missing_kind_and_postgres_only_keys(tmp_path: Path) -> None:
+    text = (replace('kind = "http"', 'database = "x"')
+            .replace('kind = "redis"', 'kind = "redis"\ninit_sql = "a.sql"'))
+    msg = problems_of(tmp_path, text)
+    assert "[dependencies.external].kind: missing" in msg
+    assert "[dependencies.redis].init_sql: only valid for kind 'postgres'" in msg
+
+
+def test_dependency_unknown_key_suggests(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('database = "shop"', 'databse = "shop"'))
+    assert "[dependencies.postgres].databse: unknown key; did you mean 'database'?" in msg
+
+
+def test_init_sql_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(TargetFileError, match=r"\[dependencies.postgres\].init_sql: file not found"):
+        load_target(write(tmp_path, GOOD, schema=False))
+
+
+def test_unknown_contract_suggests(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace("[contracts.cache_fallback]", "[contracts.cache_fallbak]"))
+    assert "[contracts].cache_fallbak: unknown contract; did you mean 'cache_fallback'?" in msg
+
+
+def test_contract_unknown_and_missing_params(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace("latency_budget_s = 1", "latency_budget = 1"))
+    assert ("[contracts.cache_fallback].latency_budget: unknown parameter; "
+            "did you mean 'latency_budget_s'?") in msg
+    assert "[contracts.cache_fallback].latency_budget_s: missing (required: seconds > 0" in msg
+
+
+def test_contract_param_types(tmp_path: Path) -> None:
+    text = (replace("latency_budget_s = 1", 'latency_budget_s = "1s"')
+            .replace('request = "GET /api/catalog"', 'request = "/api/catalog"')
+            .replace("concurrency = 10", "concurrency = 2.5")
+            .replace("locked_status = 429", "locked_status = 42")
+            .replace("db_latency_ms = 0", "db_latency_ms = -1")
+            .replace('json = { slot = "s-{unique}", user = "u1" }', 'json = "slot"'))
+    msg = problems_of(tmp_path, text)
+    assert "[contracts.cache_fallback].latency_budget_s: expected seconds > 0 (a number), got '1s'" in msg
+    assert "[contracts.cache_fallback].request: expected a request line" in msg
+    assert "[contracts.booking_race].concurrency: expected an integer >= 1, got 2.5" in msg
+    assert "[contracts.restart_persistence].locked_status: expected an HTTP status code" in msg
+    assert "[contracts.booking_race].db_latency_ms: expected milliseconds >= 0" in msg
+    assert "[contracts.booking_race].json: expected an inline table" in msg
+
+
+def test_contract_naming_unknown_dependency(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('dependency = "redis"', 'dependency = "cache"'))
+    assert "[contracts.cache_fallback].dependency: unknown dependency 'cache'" in msg
+
+
+def test_contract_dependency_of_wrong_kind(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace('dependency = "redis"', 'dependency = "postgres"'))
+    assert ("[contracts.cache_fallback].dependency: dependency 'postgres' is of kind 'postgres'; "
+            "this contract needs a 'redis' dependency") in msg
+
+
+def test_load_table_types(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace("concurrency = 8", "concurrency = 0\nburst = 3"))
+    assert "[load].concurrency: expected an integer >= 1, got 0" in msg
+    assert "[load].burst: unknown key" in msg
+
+
+def test_all_problems_reported_at_once(tmp_path: Path) -> None:
+    text = (replace('health = "/health"', 'helth = "/health"')
+            .replace('kind = "http"', 'kind = "grpc"')
+            .replace("latency_budget_s = 1", "latency_budget_s = 0"))
+    with pytest.raises(TargetFileError) as info:
+        load_target(write(tmp_path, text))
+    problems = info.value.problems
+    assert any(p.startswith("[service].helth:") for p in problems)
+    assert any(p.startswith("[service].health: missing") for p in problems)
+    assert any(p.startswith("[dependencies.external].kind:") for p in problems)
+    assert any(p.startswith("[contracts.cache_fallback].latency_budget_s:") for p in problems)
+    assert info.value.path == str(tmp_path / "chaos.toml")
