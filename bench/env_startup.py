@@ -34,7 +34,7 @@ def main() -> int:
     target = load_target(args.target)
     if any(d.kind is DependencyKind.POSTGRES for d in target.dependencies.values()):
         ensure_template(find_postgres(), postgres_run_as())
-    backend = LocalBackend.from_environ()
+    backend = LocalBackend()
     totals: list[float] = []
     parts: dict[str, list[float]] = {}
     for run in range(1, args.runs + 1):

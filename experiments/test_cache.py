@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from chaos.contracts import BodyField, all_succeed, bounded, recovers_within
-from chaos.env.base import RedisHandle
 from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance
 from chaos.faults import DependencyKilled, Fault, ToxicFault
@@ -38,13 +37,13 @@ def _run(experiment: Experiment, contract: ContractSpec, fault: Fault) -> None:
 @pytest.mark.chaos_contract("cache_fallback")
 def test_cache_falls_back_when_redis_dies(experiment: Experiment, contract: ContractSpec) -> None:
     """Redis killed (SIGKILL): connections refused; the catalog comes from the DB."""
-    _run(experiment, contract, DependencyKilled(dependency=experiment.dependency(RedisHandle)))
+    _run(experiment, contract, DependencyKilled(dependency=experiment.redis()))
 
 
 @pytest.mark.chaos_contract("cache_fallback")
 def test_cache_falls_back_when_redis_is_blackholed(experiment: Experiment, contract: ContractSpec) -> None:
     """Redis blackholed (timeout toxic both ways): commands never answer; the Redis command timeout
     must cut them short and the catalog come from the DB within the latency budget."""
-    redis = experiment.dependency(RedisHandle)
+    redis = experiment.redis()
     _run(experiment, contract, ToxicFault(client=experiment.env.proxy, dependency=redis, toxic_type="timeout",
                                           attributes={"timeout": 0}, streams=("upstream", "downstream")))

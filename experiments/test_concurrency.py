@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from chaos.contracts import exactly_one_winner
-from chaos.env.base import PostgresHandle
 from chaos.experiment import Experiment
 from chaos.faults import ToxicFault
 from chaos.observe import fire
@@ -20,7 +19,7 @@ ROUNDS = 4
 def test_one_booking_wins_under_concurrency(experiment: Experiment, contract: ContractSpec) -> None:
     """Concurrent bookings of one slot, with DB latency widening every race window: exactly one 201,
     the rest 409, no 5xx, no hang, in every round."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     latency_ms = contract.count("db_latency_ms")
     experiment.steady_state()
     with experiment.fault(ToxicFault(client=experiment.env.proxy, dependency=db, toxic_type="latency",

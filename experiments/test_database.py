@@ -15,7 +15,6 @@ from chaos.contracts import (
     stays_within,
     survives,
 )
-from chaos.env.base import PostgresHandle
 from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance, hold_for
 from chaos.faults import (
@@ -37,7 +36,7 @@ makes the last wave slow (still inside one pool timeout plus one DB latency), no
 def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: ContractSpec) -> None:
     """Audit: `pool.on('error')` must not exit the process. Kill the SUT's pooled connections from the
     server side, then reset them on the wire; the process must live and serve again."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     request = experiment.request()
     recover_s = contract.seconds("recover_within_s")
     observe_s = 1.0 + 0.5 + 1.0 + recover_s + 1.0
@@ -64,7 +63,7 @@ def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: 
 def test_db_restart_fails_fast_and_recovers(experiment: Experiment, contract: ContractSpec) -> None:
     """Restart Postgres under load with an outage longer than the pool's connection timeout: errors only
     inside the outage, each returned within the pool timeout, success again soon after it is back."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     request = experiment.request()
     pool_timeout_s = contract.seconds("pool_timeout_s")
     recover_s = contract.seconds("recover_within_s")
@@ -93,7 +92,7 @@ def test_db_restart_fails_fast_and_recovers(experiment: Experiment, contract: Co
 @pytest.mark.chaos_contract("readiness")
 def test_readiness_flips_while_the_db_is_unreachable(experiment: Experiment, contract: ContractSpec) -> None:
     """Liveness stays 200 throughout, readiness answers 503 while the DB is unreachable and 200 after."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     flip_s = contract.seconds("flip_within_s")
     recover_s = contract.seconds("recover_within_s")
     hold_s = allowance(flip_s) + 1.0
@@ -111,7 +110,7 @@ def test_readiness_flips_while_the_db_is_unreachable(experiment: Experiment, con
 def test_no_request_outlives_the_request_timeout(experiment: Experiment, contract: ContractSpec) -> None:
     """Blackhole the DB (connections open, nothing answers): the global request timeout must cut every
     request, whatever the pool and driver do."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     request = experiment.request()
     timeout_s = contract.seconds("timeout_s")
     hold_s = hold_for(timeout_s)
@@ -133,7 +132,7 @@ def test_no_request_outlives_the_request_timeout(experiment: Experiment, contrac
 def test_pool_exhaustion_fails_fast(experiment: Experiment, contract: ContractSpec) -> None:
     """Slow the DB so every pooled connection is busy, then ask for more: the extra requests get 503
     within the pool timeout instead of queueing without bound."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     request = experiment.request()
     pool_size = contract.count("pool_size")
     pool_timeout_s = contract.seconds("pool_timeout_s")
@@ -160,7 +159,7 @@ def test_pool_exhaustion_fails_fast(experiment: Experiment, contract: ContractSp
 def test_validation_errors_do_not_leak_connections(experiment: Experiment, contract: ContractSpec) -> None:
     """Many requests that fail validation, then normal load: the SUT's DB connections stay within the
     pool and normal requests still succeed."""
-    db = experiment.dependency(PostgresHandle)
+    db = experiment.postgres()
     bad = experiment.request("bad_request", json_key="bad_json", label="invalid")
     normal = experiment.request(label="request")
     pool_max = contract.count("pool_max_size")

@@ -39,7 +39,7 @@ def _record_upstream_calls(experiment: Experiment, upstream: HttpUpstreamHandle)
 
 
 def _bounded_external_call(experiment: Experiment, contract: ContractSpec, behaviour: Behaviour) -> None:
-    upstream = experiment.dependency(HttpUpstreamHandle)
+    upstream = experiment.upstream()
     request = experiment.request()
     timeout_s = contract.seconds("timeout_s")
     hold_s = hold_for(timeout_s)
@@ -74,7 +74,7 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
     """The external API fails with 5xx: after the threshold, calls stop reaching it (only half-open
     probes, about one per reset timeout), responses degrade fast, and the breaker closes after the
     upstream recovers."""
-    upstream = experiment.dependency(HttpUpstreamHandle)
+    upstream = experiment.upstream()
     request = experiment.request()
     threshold = contract.count("failure_threshold")
     reset_s = contract.seconds("reset_timeout_s")
@@ -110,7 +110,7 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
 def test_retries_back_off_and_honour_retry_after(experiment: Experiment, contract: ContractSpec) -> None:
     """The external API answers 429 with Retry-After: each SUT request makes a bounded number of
     attempts, spaced at least Retry-After apart, with gaps that do not shrink."""
-    upstream = experiment.dependency(HttpUpstreamHandle)
+    upstream = experiment.upstream()
     request = experiment.request()
     max_attempts = contract.count("max_attempts")
     retry_after_s = contract.seconds("retry_after_s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from chaos.errors import ChaosError
@@ -75,7 +78,7 @@ def run_up(args: argparse.Namespace) -> int:
     target = load_target(args.target or default_target())
     sut_env = _sut_env(args.sut_env)
     detached = bool(args.detached_child)
-    backend = LocalBackend.from_environ(registry=Registry(args.state_dir), detached=detached)
+    backend = LocalBackend(registry=Registry(args.state_dir), detached=detached)
     with sigterm_as_interrupt():
         try:
             env = backend.start(target, worker_id="up", sut_env=sut_env)
@@ -100,7 +103,8 @@ def run_up(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\nchaos up: stopping...", file=sys.stderr)
         finally:
-            env.close()
+            with _interrupts_deferred():
+                env.close()
     print("chaos up: stopped; nothing left behind", file=sys.stderr)
     return 0
 
@@ -114,6 +118,21 @@ def _watch(env: Any) -> None:
             print(f"chaos up: the SUT exited with code {env.sut.exit_code()}; see {env.sut.log_path}",
                   file=sys.stderr, flush=True)
             reported = True
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """While closing, a second Ctrl-C or SIGTERM must not cut the clean-up short: say so instead."""
+    def still_stopping(signum: int, frame: FrameType | None) -> None:
+        print("chaos up: still stopping, please wait (bounded by each part's grace period)",
+              file=sys.stderr, flush=True)
+
+    previous = {sig: signal.signal(sig, still_stopping) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _write_atomically(path: Path, text: str) -> None:

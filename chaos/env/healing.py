@@ -41,6 +41,9 @@ def heal_environment(*, servers: Mapping[str, LocalServer], proxies: ProxyServer
         code = sut.exit_code()
         sut.ensure_running()
         repairs.append(f"restarted the SUT (it had exited with code {code})")
+    # The baseline is a SUT that answers its readiness check: after a dependency came back its pool
+    # may still be reconnecting, and an experiment must not start in that state.
+    sut.wait_ready()
     return repairs
 
 

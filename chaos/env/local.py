@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from chaos.env._server import LocalServer
-from chaos.env.base import DependencyHandle
+from chaos.env.base import DependencyHandle, SutHandle
 from chaos.env.healing import heal_environment
 from chaos.env.ports import free_port
 from chaos.env.postgres import LocalPostgres
@@ -44,25 +44,28 @@ _S = TypeVar("_S", bound=LocalServer)
 
 
 class LocalBackend:
-    """Starts environments as local processes. Configuration is passed in, never read from os.environ
-    here: use `LocalBackend.from_environ()` at the edge (CLI, plugin) to honour TOXIPROXY_URL."""
+    """Starts environments as local processes.
+
+    `toxiproxy_url`: a real Toxiproxy to create the proxies on; None (the default) means
+    $TOXIPROXY_URL if set, else an embedded proxy per environment; "" forces the embedded one.
+    The environment variable is read here, once, when the backend is configured.
+    """
 
     name = "local"
 
     def __init__(self, *, toxiproxy_url: str | None = None, cache_dir: Path | None = None,
                  registry: Registry | None = None, python: str = sys.executable, detached: bool = False,
-                 dependency_timeout_s: float = 15.0) -> None:
-        self.toxiproxy_url = toxiproxy_url
+                 dependency_timeout_s: float = 15.0, proxy_seed: int | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        if toxiproxy_url is None:
+            toxiproxy_url = (os.environ if environ is None else environ).get("TOXIPROXY_URL", "")
+        self.toxiproxy_url = toxiproxy_url or None
         self.cache_dir = cache_dir
         self.registry = registry or Registry()
         self.python = python
         self.detached = detached
         self.dependency_timeout_s = dependency_timeout_s
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str] = os.environ, **kwargs: object) -> LocalBackend:
-        """A backend using the real Toxiproxy at $TOXIPROXY_URL when it is set."""
-        return cls(toxiproxy_url=environ.get("TOXIPROXY_URL") or None, **kwargs)  # type: ignore[arg-type]
+        self.proxy_seed = proxy_seed   # the embedded proxy's toxicity/jitter seed (--chaos-seed)
 
     def start(self, target: Target, *, worker_id: str = "main", sut_env: Mapping[str, str] | None = None,
               workdir: Path | None = None) -> LocalEnvironment:
@@ -97,16 +100,24 @@ class LocalBackend:
 
 
 class LocalEnvironment:
-    """A running local environment (implements `chaos.env.base.Environment`)."""
+    """A running local environment (implements `chaos.env.base.Environment`).
+
+    `proxy`, `proxy_url` and `sut` are set once start-up got that far (LocalBackend.start only
+    returns fully started environments).
+    """
 
     backend = "local"
+    proxy: ToxiproxyClient
+    proxy_url: str
+    sut: SutHandle
 
     def __init__(self, *, target: Target, env_id: str, workdir: Path, registry: Registry) -> None:
         self.target = target
         self.env_id = env_id
         self.workdir = workdir
         self.registry = registry
-        self.dependencies: dict[str, DependencyHandle] = {}
+        self._deps: dict[str, DependencyHandle] = {}
+        self.dependencies: Mapping[str, DependencyHandle] = self._deps
         self.reaped: list[str] = []
         self.startup_times: dict[str, float] = {}   # seconds per part, for bench/env_startup.py
         self._servers: dict[str, LocalServer] = {}
@@ -119,15 +130,8 @@ class LocalEnvironment:
     # --- Environment -------------------------------------------------------------------------------
 
     @property
-    def proxy(self) -> ToxiproxyClient:
-        return self._require_proxy().client
-
-    @property
-    def proxy_url(self) -> str:
-        return self._require_proxy().url
-
-    @property
-    def sut(self) -> LocalSut:
+    def local_sut(self) -> LocalSut:
+        """The SUT handle with the local backend's extras (log_path, env, stop, is_stopped)."""
         if self._sut is None:
             raise RuntimeError(f"environment {self.env_id}: the SUT is not started")
         return self._sut
@@ -159,17 +163,18 @@ class LocalEnvironment:
 
     def heal(self) -> list[str]:
         """Back to the healthy baseline (see the Environment protocol); returns what was repaired."""
-        return heal_environment(servers=self._servers, proxies=self._require_proxy(), sut=self.sut)
+        return heal_environment(servers=self._servers, proxies=self._require_proxy(), sut=self.local_sut)
 
     def close(self) -> None:
         """Reap everything in reverse start order, remove the work dir and the registry record.
 
-        Idempotent. Every step runs even if an earlier one fails; failures are raised together at
-        the end (and the registry record is kept, so a later run reaps what survived).
+        Idempotent, and safe to call again after an interrupted close (every step is idempotent and
+        the environment only counts as closed once all steps ran). Every step runs even if an
+        earlier one fails; failures are raised together at the end, and the registry record is then
+        kept so a later run reaps what survived.
         """
         if self._closed:
             return
-        self._closed = True
         errors: list[str] = []
         # the next environment's Postgres copy is made now, in parallel with the shutdown (which is
         # mostly waiting), so that the next start-up only renames it into place
@@ -184,6 +189,7 @@ class LocalEnvironment:
         shutil.rmtree(self.workdir, ignore_errors=True)
         if self.workdir.exists():
             errors.append(f"work dir {self.workdir} could not be removed")
+        self._closed = True
         if errors:
             raise RuntimeError(f"closing environment {self.env_id} left problems: " + "; ".join(errors))
         self.registry.remove(self.env_id)
@@ -208,7 +214,7 @@ class LocalEnvironment:
         t0 = time.monotonic()
         self._build_servers(backend)
         proxy_server = ProxyServer(external_url=backend.toxiproxy_url, dir=self.workdir / "proxy",
-                                   python=backend.python, tracker=self.tracker)
+                                   python=backend.python, tracker=self.tracker, seed=backend.proxy_seed)
         self._proxy_server = proxy_server
         self._closers.append(("proxies", proxy_server.close))
         for name, server in self._servers.items():
@@ -226,23 +232,25 @@ class LocalEnvironment:
             futures: list[Future[None]] = [
                 pool.submit(timed(name, server.start)) for name, server in self._servers.items()]
             proxy_future.result()
+            self.proxy, self.proxy_url = proxy_server.client, proxy_server.url
             start = time.monotonic()
-            for name, server in self._servers.items():
-                listen = proxy_server.create(f"{self.env_id}-{name}", server.direct)
-                server.attach_proxy(f"{self.env_id}-{name}", listen)
+            names = [f"{self.env_id}-{name}" for name in self._servers]
+            # recorded before they exist: a run killed in between leaves nothing unknown on a real Toxiproxy
+            self.registry.update(self.env_id, proxy_url=proxy_server.url, proxy_external=proxy_server.external,
+                                 proxy_names=tuple(names))
+            for proxy_name, server in zip(names, self._servers.values(), strict=True):
+                server.attach_proxy(proxy_name, proxy_server.create(proxy_name, server.direct))
             self.startup_times["proxies"] = time.monotonic() - start
             for future in futures:
                 future.result()
         for name, server in self._servers.items():
             for step, seconds in server.timings.items():
                 self.startup_times[f"{name}.{step}"] = seconds
-        self.registry.update(self.env_id, proxy_url=proxy_server.url, proxy_external=proxy_server.external,
-                             proxy_names=tuple(proxy_server.names))
 
         start = time.monotonic()
         sut = LocalSut(service=self.target.service, values=self._template_values(backend), sut_env=sut_env,
                        dir=self.workdir / "sut", tracker=self.tracker)
-        self._sut = sut
+        self._sut = self.sut = sut
         self._closers.append(("the SUT", sut.close))
         sut.launch()
         sut.wait_ready()
@@ -274,7 +282,7 @@ class LocalEnvironment:
                                        python=backend.python)
             server.start_timeout_s = backend.dependency_timeout_s
             self._servers[name] = server
-            self.dependencies[name] = server
+            self._deps[name] = server
 
     def _template_values(self, backend: LocalBackend) -> dict[str, str]:
         values = {"python": backend.python, "port": str(free_port()),
@@ -299,3 +307,12 @@ class LocalEnvironment:
             raise KeyError(f"{self.target.path}: expected one {kind.value} dependency"
                            f"{f' named {name!r}' if name else ''}, found {have or 'none'}")
         return found[0]
+
+
+if TYPE_CHECKING:   # mypy proves, on every run, that the local backend implements the protocols
+    from chaos.env.base import Backend, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
+
+    def _conforms(*, backend: LocalBackend, env: LocalEnvironment, pg: LocalPostgres, rd: LocalRedis,
+                  up: LocalUpstream, sut: LocalSut) -> tuple[Backend, Environment, PostgresHandle,
+                                                              RedisHandle, HttpUpstreamHandle, SutHandle]:
+        return backend, env, pg, rd, up, sut

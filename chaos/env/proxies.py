@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from chaos.env.registry import Tracker
 from chaos.env.base import Endpoint
 from chaos.env.ports import LOOPBACK
 from chaos.env.process import ManagedProcess
 from chaos.env.readiness import wait_process_ready
+from chaos.env.registry import Tracker
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy.client import ToxiproxyClient
 
@@ -32,11 +32,13 @@ def parse_endpoint(address: str) -> Endpoint:
 class ProxyServer:
     """Where the environment's proxies live. `client` and `url` are valid once `start()` returned."""
 
-    def __init__(self, *, external_url: str | None, dir: Path, python: str, tracker: Tracker) -> None:
+    def __init__(self, *, external_url: str | None, dir: Path, python: str, tracker: Tracker,
+                 seed: int | None = None) -> None:
         self.external = external_url is not None
         self.url = external_url or ""
         self.dir = dir
         self.python = python
+        self.seed = seed
         self.log_path = dir / "proxy.log"
         self.ready_file = dir / "proxy.ready"
         self.tracker = tracker
@@ -61,9 +63,13 @@ class ProxyServer:
         if not self.external:
             self.dir.mkdir(parents=True, exist_ok=True)
             self.ready_file.unlink(missing_ok=True)
+            # --metrics: live byte counters, which fault receipts use as proof that a toxic bit
+            argv = [self.python, "-m", "chaos", "proxy", "--host", LOOPBACK, "--port", "0", "--metrics",
+                    "--ready-file", str(self.ready_file)]
+            if self.seed is not None:
+                argv += ["--seed", str(self.seed)]
             proc = ManagedProcess.start(
-                [self.python, "-m", "chaos", "proxy", "--host", LOOPBACK, "--port", "0",
-                 "--ready-file", str(self.ready_file)],
+                argv,
                 label="embedded toxiproxy", log_path=self.log_path, on_start=self.tracker.process_started)
             self._proc = proc
             wait_process_ready(proc, lambda: self.ready_file.is_file() and bool(self.ready_file.read_text()),
@@ -90,21 +96,23 @@ class ProxyServer:
         return parse_endpoint(info.listen)
 
     def close(self) -> None:
-        """Delete our proxies (on a real Toxiproxy), close the client, reap the embedded server."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
+        """Delete our proxies (on a real Toxiproxy), close the client, reap the embedded server.
+
+        Idempotent; an interrupted close can be repeated."""
+        if self._closed:
+            return
         try:
             if self._client is not None and self.external:
-                for name in self._names:
+                for name in list(self._names):
                     try:
                         self._client.delete_proxy(name)
                     except ToxiproxyApiError as exc:
                         if exc.status != 404:
                             raise
+                    self._names.remove(name)
         finally:
             if self._client is not None:
                 self._client.close()
             if self._proc is not None:
                 self._proc.reap(grace_s=5.0)
+        self._closed = True

@@ -19,10 +19,10 @@ import contextlib
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, cast
 
 from chaos.contracts import Status, Verdict, combine
-from chaos.env.base import DependencyHandle, Environment
+from chaos.env.base import DependencyHandle, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
 from chaos.faults import Fault, Receipt, injected
 from chaos.observe import (
     HttpProbe,
@@ -40,8 +40,6 @@ from chaos.observe import (
 from chaos.target import ContractSpec
 
 __all__ = ["Experiment"]
-
-D = TypeVar("D", bound=DependencyHandle)
 
 
 def _substitute(value: Any, token: str) -> Any:
@@ -70,15 +68,25 @@ class Experiment:
         self.notes: list[str] = []
 
     # --- what the contract points at -----------------------------------------------------------
-    def dependency(self, kind: type[D], key: str = "dependency") -> D:
-        """The contract's dependency handle, checked to be of the protocol `kind` the experiment needs
-        (PostgresHandle, RedisHandle, HttpUpstreamHandle)."""
+    def postgres(self, key: str = "dependency") -> PostgresHandle:
+        """The contract's Postgres dependency (the target file checked its kind)."""
+        return cast(PostgresHandle, self._dependency(key, "postgres"))
+
+    def redis(self, key: str = "dependency") -> RedisHandle:
+        """The contract's Redis dependency."""
+        return cast(RedisHandle, self._dependency(key, "redis"))
+
+    def upstream(self, key: str = "dependency") -> HttpUpstreamHandle:
+        """The contract's fake external API."""
+        return cast(HttpUpstreamHandle, self._dependency(key, "http"))
+
+    def _dependency(self, key: str, kind: str) -> DependencyHandle:
         if self.contract is None:
             raise RuntimeError(f"experiment {self.name} has no contract to read {key!r} from")
         handle = self.env.dependency(self.contract.text(key))
-        if not isinstance(handle, kind):
+        if handle.kind != kind:
             raise TypeError(f"[contracts.{self.contract.name}].{key} = {handle.name!r} is a {handle.kind} "
-                            f"dependency; this experiment needs a {kind.__name__}")
+                            f"dependency; this experiment needs a {kind} one")
         return handle
 
     # --- what to send -------------------------------------------------------------------------

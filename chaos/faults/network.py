@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,8 +56,7 @@ class ToxicFault:
         self._bytes_before = _traffic(self.client, self.dependency.proxy_name)
         for stream in self.streams:
             toxic = self._toxic_name(stream)
-            undo.push(f"remove toxic {toxic} from {self.dependency.proxy_name}",
-                      lambda toxic=toxic: self._delete(toxic))
+            undo.push(f"remove toxic {toxic} from {self.dependency.proxy_name}", functools.partial(self._delete, toxic))
             self.client.add_toxic(self.dependency.proxy_name, self.toxic_type, name=toxic, stream=stream,
                                   toxicity=self.toxicity, attributes=dict(self.attributes))
 
@@ -102,8 +102,11 @@ class ProxyDisabled:
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
         proxy = self.dependency.proxy_name
-        undo.push(f"enable proxy {proxy}", lambda: self.client.update_proxy(proxy, enabled=True))
+        undo.push(f"enable proxy {proxy}", functools.partial(self._enable, proxy))
         self.client.update_proxy(proxy, enabled=False)
+
+    def _enable(self, proxy: str) -> None:
+        self.client.update_proxy(proxy, enabled=True)
 
     def observe(self, receipt: Receipt) -> None:
         endpoint = self.dependency.proxied

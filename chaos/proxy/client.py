@@ -30,7 +30,7 @@ from chaos.proxy.metrics import LIVE_HEADER, LIVE_VALUE
 
 __all__ = ["ProxyInfo", "ToxicInfo", "ToxiproxyClient"]
 
-_SENT_METRIC = "toxiproxy_proxy_sent_bytes_total"
+_RECEIVED_METRIC = "toxiproxy_proxy_received_bytes_total"
 _LABEL_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 GET_ATTEMPTS = 3  # GETs are idempotent: retried on connection failures, with a short backoff
 _VERSION_RE = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
@@ -103,7 +103,8 @@ class ToxiproxyClient:
         self._request("POST", "/reset")
 
     def proxy_bytes(self, proxy: str) -> int | None:
-        """Bytes `proxy` has relayed so far (both directions), from /metrics, to prove a fault bit.
+        """Bytes that reached `proxy` so far (read from either side, whatever a toxic then did with
+        them: a blackhole drops what it receives), from /metrics, to prove a fault bit.
 
         None when the server has no live counters: /metrics is off (404), or the server counts
         only when a connection closes, as Toxiproxy does (our embedded proxy marks its counters as
@@ -118,8 +119,8 @@ class ToxiproxyClient:
             return None
         total = 0
         for line in response.text.splitlines():
-            if line.startswith(_SENT_METRIC + "{"):
-                labels, _, value = line[len(_SENT_METRIC) + 1:].rpartition("} ")
+            if line.startswith(_RECEIVED_METRIC + "{"):
+                labels, _, value = line[len(_RECEIVED_METRIC) + 1:].rpartition("} ")
                 if dict(_LABEL_RE.findall(labels)).get("proxy") == _escape_label(proxy):
                     total += int(float(value))
         return total

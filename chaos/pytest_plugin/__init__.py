@@ -19,7 +19,12 @@ from chaos.pytest_plugin.settings import SETTINGS_KEY, ChaosSettings
 from chaos.pytest_plugin.verdicts import conclude
 
 __all__ = [
-    "pytest_addoption", "pytest_configure", "pytest_pyfunc_call", "pytest_report_header", "pytest_unconfigure",
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_pyfunc_call",
+    "pytest_report_header",
+    "pytest_unconfigure",
 ]
 
 _SIGTERM_KEY = pytest.StashKey[SigtermAsInterrupt]()
@@ -41,6 +46,21 @@ def pytest_configure(config: pytest.Config) -> None:
     sigterm = SigtermAsInterrupt()
     sigterm.install()
     config.stash[_SIGTERM_KEY] = sigterm
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--chaos-contract NAME keeps only the experiments marked with one of the named contracts."""
+    wanted = set(config.getoption("chaos_contract") or [])
+    if not wanted:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("chaos_contract")
+        (keep if marker is not None and marker.args and marker.args[0] in wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -36,7 +36,8 @@ __all__ = ["load_target", "template_values_names"]
 
 TOP_TABLES = ("service", "dependencies", "load", "contracts")
 SERVICE_KEYS = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
-                "allow_remote", "env")
+                "allow_remote", "env", "defects_env")
+DEFECTS_KEY = "defects"   # in every [contracts.*]: the service's defect switches that break it
 POSTGRES_KEYS = ("database", "user", "password", "init_sql")
 LOAD_KEYS = ("rate_per_s", "concurrency")
 BASE_TEMPLATE_NAMES = ("python", "port", "target_dir", "workdir")
@@ -151,11 +152,12 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, names: list
     env = _env(problems, spec, names)
     start_timeout_s = problems.positive_number(spec, "start_timeout_s", where, default=20.0)
     shutdown_grace_s = problems.positive_number(spec, "shutdown_grace_s", where, default=10.0)
+    defects_env = problems.string(spec, "defects_env", where)
     if command is None or url is None or health is None or ready is None:
         return None
     return Service(command=command, cwd=cwd, url=url, health=health, ready=ready,
                    start_timeout_s=start_timeout_s, shutdown_grace_s=shutdown_grace_s,
-                   allow_remote=allow_remote, env=MappingProxyType(env))
+                   allow_remote=allow_remote, env=MappingProxyType(env), defects_env=defects_env)
 
 
 def _command(problems: Problems, spec: Mapping[str, Any], names: list[str]) -> tuple[str, ...] | None:
@@ -264,7 +266,8 @@ def _contracts(problems: Problems, raw: Mapping[str, Any], deps: Mapping[str, De
         if not isinstance(spec, Mapping):
             problems.add(where, f"expected a table, got {describe(spec)}")
             continue
-        problems.unknown_keys(spec, where, schema, what="parameter")
+        problems.unknown_keys(spec, where, [*schema, DEFECTS_KEY], what="parameter")
+        defects = _defects(problems, f"{where}.{DEFECTS_KEY}", spec.get(DEFECTS_KEY, []))
         params: dict[str, ParamValue] = {}
         for param in schema.values():
             if param.name not in spec:
@@ -274,8 +277,15 @@ def _contracts(problems: Problems, raw: Mapping[str, Any], deps: Mapping[str, De
             value = _param(problems, f"{where}.{param.name}", param, spec[param.name], deps)
             if value is not None:
                 params[param.name] = value
-        contracts[name] = ContractSpec(name=name, params=MappingProxyType(params))
+        contracts[name] = ContractSpec(name=name, params=MappingProxyType(params), defects=defects)
     return contracts
+
+
+def _defects(problems: Problems, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    problems.add(key, f"expected a list of defect names (strings), got {describe(value)}")
+    return ()
 
 
 def _param(problems: Problems, key: str, param: Param, value: Any, deps: Mapping[str, Dependency]

@@ -65,6 +65,7 @@ class Service:
     shutdown_grace_s: float = 10.0
     allow_remote: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    defects_env: str | None = None    # env var listing defect switches to turn on (for `chaos matrix`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +98,7 @@ class ContractSpec:
 
     name: str
     params: Mapping[str, ParamValue]
+    defects: tuple[str, ...] = ()     # the service's defect switches that must make this contract fail
 
     def __contains__(self, key: str) -> bool:
         return key in self.params

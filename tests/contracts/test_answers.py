@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _histories import History
+from support.histories import History
 
 from chaos.contracts import BodyField, Status, all_answer, all_succeed, falls_back
 

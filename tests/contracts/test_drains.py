@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _histories import History
+from support.histories import History
 
 from chaos.contracts import Status, drains
 

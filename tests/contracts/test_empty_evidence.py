@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from _histories import History, ns
+from support.histories import History, ns
 
 from chaos.contracts import (
     BodyField,

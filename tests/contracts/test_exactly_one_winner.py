@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _histories import History
+from support.histories import History
 
 from chaos.contracts import Status, exactly_one_winner
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _histories import History, ns
+from support.histories import History, ns
 
 from chaos.contracts import BodyField, Status, recovers_within
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from _histories import History, ns
+from support.histories import History, ns
 
 from chaos.contracts import bounded, errors_only_within, fails_fast, recovers_within, verdict_to_data
 from chaos.observe import Timeline, timeline_from_data, timeline_to_data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _histories import History
+from support.histories import History
 
 from chaos.contracts import Status, calls_bounded, calls_spaced
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +16,6 @@ from chaos.env.postgres import LocalPostgres
 from chaos.env.registry import UNTRACKED, Registry
 from chaos.env.tools import PostgresTools, find_postgres, postgres_run_as
 from chaos.target import Dependency, DependencyKind
-
-# The test modules import their helpers as `env_support`, whatever pytest's import mode.
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from env_support import TINY_TARGET, listening
+from support.envs import TINY_TARGET, listening
 
 from chaos.env.process import descendants, group_members, process_start_ticks
 from chaos.env.registry import EnvRecord, Registry

@@ -12,13 +12,14 @@ import httpx
 import psycopg
 import pytest
 import redis
-from env_support import TINY_TARGET, listening, sut_environ, write_target
+from support.envs import TINY_TARGET, listening, sut_environ, write_target
 
 from chaos.env import Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle, SutHandle
 from chaos.env.local import LocalBackend, LocalEnvironment
 from chaos.env.process import group_members
 from chaos.env.registry import Registry
 from chaos.errors import DependencyStartTimeout
+from chaos.proxy import EmbeddedProxy, ToxiproxyClient
 from chaos.target import load_target
 from chaos.waiting import wait_until
 
@@ -78,6 +79,10 @@ def test_traffic_flows_through_each_proxy(tiny_env: LocalEnvironment) -> None:
     assert response.status_code == 200
     assert response.json()["path"] == "/api/x"
     assert httpx.get(tiny_env.sut.base_url + "/", timeout=3, trust_env=False).status_code == 200
+    # the embedded proxy runs with live byte counters (fault receipts use them as proof)
+    moved = tiny_env.proxy.proxy_bytes(tiny_env.dependency("external").proxy_name)
+    assert moved is not None
+    assert moved > 0
 
 
 def test_terminate_client_backends_kills_a_proxied_connection(tiny_env: LocalEnvironment) -> None:
@@ -257,7 +262,10 @@ def test_reference_service_environment(registry: Registry, worker_id: str) -> No
     env = LocalBackend(registry=registry).start(load_target(REFERENCE_TARGET), worker_id=worker_id)
     try:
         ports = _ports(env)
-        get = lambda path: httpx.get(env.sut.base_url + path, timeout=5, trust_env=False)  # noqa: E731
+
+        def get(path: str) -> httpx.Response:
+            return httpx.get(env.sut.base_url + path, timeout=5, trust_env=False)
+
         assert get("/ready").status_code == 200
         assert get("/api/items?page=1&per_page=2").status_code == 200
         assert get("/api/catalog").status_code == 200
@@ -276,3 +284,31 @@ def test_reference_service_environment(registry: Registry, worker_id: str) -> No
         env.close()
     assert [p for p in ports if listening(p)] == []
     assert not env.workdir.exists()
+
+
+def test_external_toxiproxy_gets_our_proxies_and_loses_them_on_close(registry: Registry, tmp_path: Path,
+                                                                     worker_id: str) -> None:
+    """With TOXIPROXY_URL the environment uses that server: its proxies there, deleted on close."""
+    target = load_target(write_target(tmp_path, '''
+command = ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
+url = "http://127.0.0.1:{port}"
+health = "/"
+''', deps='[dependencies.cache]\nkind = "redis"\n'))
+    with EmbeddedProxy(host="127.0.0.1", port=0) as server:
+        backend = LocalBackend(registry=registry, environ={"TOXIPROXY_URL": server.url})
+        env = backend.start(target, worker_id=worker_id)
+        try:
+            assert env.proxy_url == server.url
+            name = env.dependency("cache").proxy_name
+            assert name.startswith(f"{worker_id}-")
+            assert name in env.proxy.proxies()
+            record = registry.load(env.env_id)
+            assert record is not None
+            assert record.proxy_external
+            assert record.proxy_names == (name,)
+            with redis.Redis.from_url(env.dependency("cache").url(), socket_timeout=3) as client:
+                assert client.ping()
+        finally:
+            env.close()
+        with ToxiproxyClient(server.url) as client:
+            assert name not in client.proxies()

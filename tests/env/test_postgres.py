@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from env_support import listening
+from support.envs import listening
 
 from chaos.env.pgtemplate import clone_cluster
 from chaos.env.ports import free_port

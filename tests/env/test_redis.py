@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from env_support import listening
+from support.envs import listening
 
 from chaos.env.ports import free_port
 from chaos.env.process import group_members
@@ -28,7 +28,7 @@ def local_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRedis
     assert not listening(server.direct.port)
 
 
-def client(server: LocalRedis) -> redis.Redis[bytes]:
+def client(server: LocalRedis) -> redis.Redis:
     return redis.Redis.from_url(server.url(proxied=False), socket_timeout=2, socket_connect_timeout=1)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from env_support import write_target
+from support.envs import write_target
 
 from chaos.env.local import LocalBackend
 from chaos.env.process import GroupRecord, group_members, process_start_ticks

@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from observe_server import ObservedServer, start_server, stop_server
+from support.http_server import ObservedServer, start_server, stop_server
 
 from chaos.observe import Timeline
 

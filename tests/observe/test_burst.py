@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from observe_server import ObservedServer
+from support.http_server import ObservedServer
 
 from chaos.observe import RequestSpec, Timeline, fire
 

@@ -10,7 +10,7 @@ import statistics
 import time
 
 import pytest
-from observe_server import ObservedServer
+from support.http_server import ObservedServer
 
 from chaos.observe import LoadGenerator, LoadSpec, RequestDone, RequestSkipped, RequestSpec, Timeline
 from chaos.waiting import WaitTimeout

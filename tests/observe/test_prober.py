@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from observe_server import ObservedServer
+from support.http_server import ObservedServer
 
 from chaos.observe import CallableProbe, HttpProbe, Prober, ProcessExited, ProcessProbe, Timeline
 

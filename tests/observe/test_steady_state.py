@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from observe_server import ObservedServer
+from support.http_server import ObservedServer
 
 from chaos.observe import RequestSpec, Timeline, Tolerance, steady_state
 

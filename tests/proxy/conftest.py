@@ -8,24 +8,16 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 import redis
+from support.sockets import EchoServer, echo_server, unused_port
 
 from chaos.proxy import EmbeddedProxy, ToxiproxyClient
 from chaos.waiting import wait_until
-
-# The test modules import their helpers as `proxy_support`, whatever pytest's import mode.
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from proxy_support import EchoServer, echo_server, unused_port  # noqa: E402
 
 SEED = 20240607
 

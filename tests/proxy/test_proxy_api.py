@@ -7,7 +7,7 @@ import socket
 
 import httpx
 import pytest
-from proxy_support import EchoServer, connect, unused_port
+from support.sockets import EchoServer, connect, unused_port
 
 from chaos.proxy import EmbeddedProxy, ToxiproxyClient
 
@@ -178,7 +178,10 @@ def test_toxic_stream_is_case_insensitive_but_echoed_as_sent(api: httpx.Client, 
 
 def test_toxic_create_errors_in_toxiproxys_order(api: httpx.Client, echo: EchoServer) -> None:
     create(api, "t", echo.address)
-    post = lambda body: api.post("/proxies/t/toxics", json=body)  # noqa: E731
+
+    def post(body: dict[str, object]) -> httpx.Response:
+        return api.post("/proxies/t/toxics", json=body)
+
     error_of(api.post("/proxies/missing/toxics", json={"type": "latency"}), 404, "proxy not found")
     invalid_stream = "stream was invalid, can be either upstream or downstream"
     error_of(post({"type": "nope", "stream": "sideways"}), 400, invalid_stream)  # stream checked first

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from proxy_support import EchoServer, connect, median_round_trip_s, recv_exactly, unused_port
+from support.sockets import EchoServer, connect, median_round_trip_s, recv_exactly, unused_port
 
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy import EmbeddedProxy, ProxyInfo, ToxicInfo, ToxiproxyClient

@@ -7,7 +7,9 @@ import time
 
 import pytest
 import redis
-from proxy_support import (
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from support.sockets import (
     EchoServer,
     addr,
     closed_within,
@@ -17,8 +19,6 @@ from proxy_support import (
     recv_exactly,
     unused_port,
 )
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from chaos.proxy import EmbeddedProxy, ProxyServer, ToxiproxyClient
 from chaos.waiting import wait_until

@@ -10,7 +10,7 @@ import socket
 import time
 
 import pytest
-from proxy_support import EchoServer, closed_within, connect, median_round_trip_s, recv_all, recv_exactly
+from support.sockets import EchoServer, closed_within, connect, median_round_trip_s, recv_all, recv_exactly
 
 from chaos.proxy import ToxiproxyClient
 

@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from proxy_support import EchoServer, addr, connect, median_round_trip_s
+from support.sockets import EchoServer, addr, connect, median_round_trip_s
 from toxiproxy import Toxiproxy
 from toxiproxy.api import APIConsumer
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists

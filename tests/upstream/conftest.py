@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from upstream_process import UpstreamProcess, start_upstream, stop_upstream
+from support.upstream_process import UpstreamProcess, start_upstream, stop_upstream
 
 from chaos.upstream.control import UpstreamControl
 

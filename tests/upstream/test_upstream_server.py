@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from upstream_process import UpstreamProcess, start_upstream, stop_upstream
+from support.upstream_process import UpstreamProcess, start_upstream, stop_upstream
 
 from chaos.errors import UpstreamControlError
 from chaos.upstream.control import Behaviour, UpstreamControl

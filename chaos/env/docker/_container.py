@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +172,7 @@ class ServiceContainer:
 
     # --- lifecycle (operator actions) --------------------------------------------------------------
 
-    def _api(self, what: str, call: Any, *args: Any, **kwargs: Any) -> None:
+    def _api(self, what: str, call: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         try:
             call(*args, **kwargs)
         except docker.errors.APIError as exc:
@@ -184,13 +185,13 @@ class ServiceContainer:
     def stop(self, timeout_s: float) -> None:
         """`docker stop`: the stop signal, `timeout_s`, then SIGKILL; stays down (restart policy off)."""
         container = self.container()
-        if self.state().paused:
+        if container.attrs.get("State", {}).get("Paused"):
             self._api("unpause", container.unpause)
         self._api("stop", container.stop, timeout=max(0, round(timeout_s)))
 
     def restart(self, timeout_s: float) -> None:
         container = self.container()
-        if self.state().paused:
+        if container.attrs.get("State", {}).get("Paused"):
             self._api("unpause", container.unpause)
         self._api("restart", container.restart, timeout=max(0, round(timeout_s)))
 
@@ -200,7 +201,8 @@ class ServiceContainer:
     def unpause(self) -> None:
         self._api("unpause", self.container().unpause)
 
-    def wait_state(self, check: Any, *, what: str, timeout_s: float) -> ContainerState:
+    def wait_state(self, check: Callable[[ContainerState], bool], *, what: str,
+                   timeout_s: float) -> ContainerState:
         """Poll the state until `check(state)` is true (bounded); returns that state."""
         def probe() -> ContainerState | None:
             state = self.state()

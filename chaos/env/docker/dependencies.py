@@ -108,7 +108,8 @@ class DockerDependency:
             try:
                 return self._check_ready()
             except Exception as exc:
-                last[0] = f"{type(exc).__name__}: {exc}"
+                health = f" (engine health check: {state.health})" if state.health else ""
+                last[0] = f"{type(exc).__name__}: {exc}{health}"
                 return False
 
         try:

@@ -48,6 +48,9 @@ def heal_compose_environment(*, dependencies: Mapping[str, DockerDependency], pr
         code = sut.exit_code()
         sut.ensure_running()
         repairs.append(f"restarted the SUT (its last run ended with code {code})")
+    # As the local backend: the baseline is a SUT that answers its readiness check (after a dependency
+    # came back its pool may still be reconnecting, and an experiment must not start in that state).
+    sut.wait_ready()
     return repairs
 
 
@@ -63,10 +66,22 @@ def _heal_proxy(client: ToxiproxyClient, name: str, *, listen: str, upstream: st
     for toxic in info.toxics:
         client.delete_toxic(name, toxic.name)
         repairs.append(f"removed toxic {toxic.name} ({toxic.type}, {toxic.stream}) from proxy {name}")
-    if info.upstream != upstream or info.listen != listen:
+    if info.upstream != upstream or not _same_listener(info.listen, listen):
         client.update_proxy(name, upstream=upstream, listen=listen)
         repairs.append(f"pointed proxy {name} back at {upstream} from {listen}")
     if not info.enabled:
         client.update_proxy(name, enabled=True)
         repairs.append(f"enabled proxy {name}")
     return repairs
+
+
+_WILDCARDS = {"0.0.0.0", "::", "[::]", ""}
+
+
+def _same_listener(reported: str, wanted: str) -> bool:
+    """Go's Toxiproxy reports a listener on 0.0.0.0:P as [::]:P; re-pointing it would cut connections."""
+    if reported == wanted:
+        return True
+    r_host, _, r_port = reported.rpartition(":")
+    w_host, _, w_port = wanted.rpartition(":")
+    return r_port == w_port and r_host in _WILDCARDS and w_host in _WILDCARDS

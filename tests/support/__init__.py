@@ -1,0 +1,1 @@
+"""Helpers shared by the suite's tests (on pytest's `pythonpath`, imported as `support.<module>`)."""
