@@ -157,5 +157,6 @@ def _docker() -> list[Check]:
     except Exception as exc:
         return [Check(status=Status.WARN, what="docker engine",
                       detail=f"not reachable ({type(exc).__name__}); only needed for --chaos-backend docker: "
-                             "install docker.io and start dockerd, or point DOCKER_HOST at an engine")]
+                             "run `scripts/docker-engine.sh start` and `eval \"$(scripts/docker-engine.sh env)\"`, "
+                             "or point DOCKER_HOST at an engine")]
     return [Check(status=Status.OK, what="docker engine", detail=f"reachable, version {version}")]

@@ -15,7 +15,13 @@ from chaos.pytest_plugin import fixtures
 from chaos.pytest_plugin.interrupts import SigtermAsInterrupt
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
-from chaos.pytest_plugin.settings import SETTINGS_KEY, ChaosSettings
+from chaos.pytest_plugin.settings import (
+    DEFAULT_TARGET_SOURCE,
+    SETTINGS_KEY,
+    TARGET_KEY,
+    ChaosSettings,
+    load_target_or_usage_error,
+)
 from chaos.pytest_plugin.verdicts import conclude
 
 __all__ = [
@@ -40,7 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "chaos_contract(name): the [contracts.NAME] table of the target file this experiment checks; "
         "the experiment is skipped when the target does not declare it",
     )
-    config.stash[SETTINGS_KEY] = ChaosSettings.from_config(config)
+    settings = config.stash[SETTINGS_KEY] = ChaosSettings.from_config(config)
+    if settings.target_source != DEFAULT_TARGET_SOURCE:   # given explicitly: a broken one stops the run now
+        config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
     config.stash[CLOSERS_KEY] = contextlib.ExitStack()
     config.pluginmanager.register(fixtures, "chaos.fixtures")
     sigterm = SigtermAsInterrupt()

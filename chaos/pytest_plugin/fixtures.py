@@ -18,8 +18,8 @@ from chaos.errors import ChaosError
 from chaos.experiment import Experiment
 from chaos.pytest_plugin.backends import start_environment
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
-from chaos.pytest_plugin.settings import SETTINGS_KEY, ChaosSettings
-from chaos.target import ContractSpec, Target, load_target
+from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
+from chaos.target import ContractSpec, Target
 
 if TYPE_CHECKING:
     from chaos.proxy.client import ToxiproxyClient
@@ -42,12 +42,10 @@ def chaos_settings(pytestconfig: pytest.Config) -> ChaosSettings:
 
 
 @pytest.fixture(scope="session")
-def chaos_target(chaos_settings: ChaosSettings) -> Target:
+def chaos_target(pytestconfig: pytest.Config, chaos_settings: ChaosSettings) -> Target:
     """The loaded, validated target file (the reference service unless --chaos-target says otherwise)."""
-    try:
-        return load_target(chaos_settings.target_path)
-    except ChaosError as exc:
-        raise pytest.UsageError(f"{exc} (target from {chaos_settings.target_source})") from None
+    loaded = pytestconfig.stash.get(TARGET_KEY, None)
+    return loaded if loaded is not None else load_target_or_usage_error(chaos_settings)
 
 
 @pytest.fixture(scope="session")
@@ -114,14 +112,14 @@ def contract(request: pytest.FixtureRequest, chaos_target: Target) -> ContractSp
 
 
 @pytest.fixture
-def experiment(request: pytest.FixtureRequest, chaos_env: Environment) -> Experiment:
+def experiment(request: pytest.FixtureRequest) -> Experiment:
     """One experiment's run (timeline, faults, verdicts) against the healed environment.
 
     The test adds checks; when it returns, the plugin combines them and fails the test with the
     evidence unless the outcome is PASSED (INCONCLUSIVE fails too, under its own name).
     """
     marker = request.node.get_closest_marker("chaos_contract")
-    spec = None
-    if marker is not None and marker.args:
-        spec = request.getfixturevalue("contract")
-    return Experiment(name=request.node.name, env=chaos_env, contract=spec)
+    # the contract first: an undeclared one skips before any environment is started
+    spec = request.getfixturevalue("contract") if marker is not None and marker.args else None
+    env: Environment = request.getfixturevalue("chaos_env")
+    return Experiment(name=request.node.name, env=env, contract=spec)

@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["SETTINGS_KEY", "ChaosSettings", "default_target_path"]
+from chaos.errors import ChaosError
+from chaos.target import Target, load_target
+
+__all__ = ["DEFAULT_TARGET_SOURCE", "SETTINGS_KEY", "TARGET_KEY", "ChaosSettings", "default_target_path",
+           "load_target_or_usage_error"]
 
 BACKENDS = ("local", "docker")
+DEFAULT_TARGET_SOURCE = "default (the reference service)"
 
 
 def default_target_path(rootpath: Path) -> Path:
@@ -39,7 +44,7 @@ class ChaosSettings:
                 base = Path.cwd() if source != "chaos_target in the ini file" else config.rootpath
                 path = base / path
         else:
-            path, source = default_target_path(config.rootpath), "default (the reference service)"
+            path, source = default_target_path(config.rootpath), DEFAULT_TARGET_SOURCE
         backend, backend_source = _first(
             (config.getoption("chaos_backend"), "--chaos-backend"),
             (environ.get("CHAOS_BACKEND"), "CHAOS_BACKEND environment variable"),
@@ -65,4 +70,14 @@ def _first(*candidates: tuple[object, str]) -> tuple[str, str]:
     return "", ""
 
 
+def load_target_or_usage_error(settings: ChaosSettings) -> Target:
+    """The target file, or a `pytest.UsageError` naming the file, the key, the problem and where the
+    path came from: a broken target stops the run before anything starts, without a traceback."""
+    try:
+        return load_target(settings.target_path)
+    except ChaosError as exc:
+        raise pytest.UsageError(f"{exc}\n(target file from {settings.target_source})") from None
+
+
 SETTINGS_KEY = pytest.StashKey[ChaosSettings]()
+TARGET_KEY = pytest.StashKey[Target]()

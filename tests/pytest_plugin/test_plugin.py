@@ -1,0 +1,91 @@
+"""The plugin as users meet it: a broken target stops the run, undeclared contracts skip without
+starting anything, and an experiment's outcome (passed, failed, inconclusive) is the test's result,
+with the evidence instead of a traceback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "fixtures" / "sut" / "chaos.toml"
+RUN_TIMEOUT_S = 180
+
+
+def pytest_run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
+                           *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+                          check=False)
+
+
+def only_contract(tmp_path: Path, keep: str) -> Path:
+    """The reference target with every contract but `keep` removed (and its cwd made absolute)."""
+    text = REFERENCE.read_text().replace('cwd = ".."', f'cwd = "{ROOT / "fixtures"}"')
+    head, _, contracts = text.partition("[contracts.")
+    tables = ("[contracts." + contracts).split("\n[contracts.")
+    kept = [t if t.startswith("[contracts.") else "[contracts." + t for t in tables
+            if t.removeprefix("[contracts.").startswith(keep + "]")]
+    path = tmp_path / "chaos.toml"
+    path.write_text(head + "\n".join(kept))
+    return path
+
+
+def test_a_broken_target_is_a_usage_error_naming_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "chaos.toml"
+    bad.write_text('[service]\ncommand = "python"\nurl = "http://10.0.0.1:{port}"\nhealth = "/health"\n'
+                   '[contracts.db_restrat]\nrequest = "GET /"\n')
+    done = pytest_run(ROOT / "experiments", "--chaos-target", bad, cwd=tmp_path)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "[service].command: expected a non-empty list of strings" in done.stderr
+    assert "'10.0.0.1' is not a loopback address" in done.stderr
+    assert "did you mean 'db_restart'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_undeclared_contracts_skip_with_the_reason_and_start_nothing(tmp_path: Path) -> None:
+    target = only_contract(tmp_path, "readiness")
+    done = pytest_run(ROOT / "experiments" / "test_cache.py", "--chaos-target", target, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert re.search(r"2 skipped", done.stdout), done.stdout
+    assert "declares no [contracts.cache_fallback]" in done.stdout
+
+
+def test_outcomes_become_test_results_with_evidence(tmp_path: Path) -> None:
+    target = only_contract(tmp_path, "readiness")
+    (tmp_path / "test_outcomes.py").write_text('''
+import pytest
+from chaos.contracts import Status, Verdict
+from chaos.faults import InvalidRequests
+from chaos.observe import RequestSpec
+
+
+@pytest.mark.chaos_contract("readiness")
+def test_fault_without_trace_is_inconclusive(experiment, contract):
+    # /health answers 200: nothing is rejected, so the fault's receipt stays empty
+    fault = InvalidRequests(base_url=experiment.base_url, request=RequestSpec.parse("GET /health"), count=2,
+                            timeline=experiment.timeline)
+    with experiment.fault(fault):
+        pass
+    experiment.check(Verdict(contract="always", status=Status.PASSED, summary="fine", evidence=(), figures={}))
+
+
+@pytest.mark.chaos_contract("readiness")
+def test_broken_contract_fails_with_its_evidence(experiment, contract):
+    experiment.check(Verdict(contract="the promise", status=Status.FAILED, summary="it broke",
+                             evidence=("+1.000 s GET /x -> 500",), figures={}))
+
+
+@pytest.mark.chaos_contract("readiness")
+def test_passing_contract_passes(experiment, contract):
+    experiment.steady_state()
+    experiment.check(Verdict(contract="the promise", status=Status.PASSED, summary="held", evidence=(), figures={}))
+''')
+    done = pytest_run(tmp_path / "test_outcomes.py", "--chaos-target", target, cwd=tmp_path)
+    out = done.stdout
+    assert "2 failed, 1 passed" in out, out
+    assert "INCONCLUSIVE: fault invalid_requests(GET /health): the fault left no trace" in out
+    assert "FAILED: the promise: it broke" in out
+    assert "+1.000 s GET /x -> 500" in out
+    assert "def test_broken_contract_fails_with_its_evidence" not in out   # no traceback, the evidence
