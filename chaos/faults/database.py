@@ -31,6 +31,7 @@ class BackendsTerminated:
         return f"terminate every client backend of {self.dependency.name} (the SUT's pooled connections)"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         pids = self.dependency.terminate_client_backends()
         if pids:
             receipt.effect(f"terminated backends {sorted(pids)}", hits=len(pids))

@@ -39,6 +39,7 @@ class DependencyRestarted:
         return f"restart {self.dependency.kind} {self.dependency.name} ({self.dependency.direct.address}){down}"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
         undo.push(f"make sure {dep.name} runs", lambda: None if dep.is_running() else dep.start())
@@ -74,6 +75,7 @@ class DependencyStopped:
         return f"stop {self.dependency.kind} {self.dependency.name} until healed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
         undo.push(f"start {dep.name}", dep.start)
@@ -104,6 +106,7 @@ class DependencyKilled:
         return f"send {self.sig.name} to {self.dependency.name}'s main process; start it again when healed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
         receipt.signal = self.sig.name
@@ -134,6 +137,7 @@ class DependencyPaused:
         return f"pause {self.dependency.name}: open connections hang until resumed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
         undo.push(f"resume {dep.name}", dep.resume)

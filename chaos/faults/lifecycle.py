@@ -50,9 +50,15 @@ def injected(fault: Fault, *, timeline: Timeline | None = None) -> Iterator[Rece
     failing = False
     try:
         receipt.injected_ns = time.monotonic_ns()
-        if timeline is not None:
-            timeline.append(FaultStarted(at_ns=receipt.injected_ns, name=fault.name, detail=fault.intent))
-        fault.inject(undo, receipt)
+        try:
+            fault.inject(undo, receipt)
+        finally:
+            # The window starts when the fault took effect: a request sent while a toxic was still
+            # being added is not "under the fault" (measured: one such request broke a verdict).
+            if receipt.effective_ns is None:
+                receipt.effective_ns = time.monotonic_ns()
+            if timeline is not None:
+                timeline.append(FaultStarted(at_ns=receipt.effective_ns, name=fault.name, detail=fault.intent))
         yield receipt
     except BaseException:
         failing = True

@@ -33,6 +33,7 @@ class SutSignalled:
         return f"send {self.sig.name} to the SUT" + ("; start it again when healed" if self.restart_on_heal else "")
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         receipt.pid_before = self.sut.pid()
         receipt.signal = self.sig.name
         if receipt.pid_before is None or not self.sut.is_alive():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 __all__ = ["Receipt"]
@@ -18,7 +19,8 @@ class Receipt:
 
     fault: str
     intent: str
-    injected_ns: int | None = None
+    injected_ns: int | None = None     # when the injection began
+    effective_ns: int | None = None    # when the fault took effect: the start of its window
     reverted_ns: int | None = None
     effects: list[str] = field(default_factory=list)
     pid_before: int | None = None
@@ -28,6 +30,7 @@ class Receipt:
     revert_steps: list[str] = field(default_factory=list)
     revert_errors: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the fault was protected or degraded (leases)
 
     @property
     def bit(self) -> bool:
@@ -36,6 +39,11 @@ class Receipt:
     @property
     def reverted_cleanly(self) -> bool:
         return self.reverted_ns is not None and not self.revert_errors and not self.leftovers
+
+    def takes_effect_now(self) -> None:
+        """Called by a fault whose effect starts with the call that makes it (a stop, a signal), not
+        when the call returns (a toxic, a behaviour switch): the default is the return."""
+        self.effective_ns = time.monotonic_ns()
 
     def effect(self, line: str, *, hits: int = 0) -> None:
         self.effects.append(line)

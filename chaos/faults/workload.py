@@ -37,6 +37,7 @@ class InvalidRequests:
         return f"send {self.count} invalid {self.request.method} {self.request.path} requests, one at a time"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.takes_effect_now()
         sent = steady_state(self.base_url, [self.request], count=self.count, timeout_s=self.timeout_s,
                             timeline=self.timeline,
                             tolerance=Tolerance(max_latency_s=self.timeout_s, statuses=CLIENT_ERRORS))

@@ -59,7 +59,7 @@ def test_reverts_and_records_the_window(tmp_path: Path) -> None:
     assert receipt.revert_steps == [f"remove {fault.path}"]
     assert [type(e) for e in timeline.events()] == [FaultStarted, FaultEnded]
     window = timeline.fault_window("file")
-    assert window.start_ns == receipt.injected_ns
+    assert window.start_ns == receipt.effective_ns
     assert window.end_ns == receipt.reverted_ns
 
 
