@@ -17,7 +17,7 @@ from chaos.env.base import HttpUpstreamHandle
 from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance, hold_for
 from chaos.faults import UpstreamMisbehaves
-from chaos.observe import UpstreamCall, fire
+from chaos.observe import BodyValue, UpstreamCall, fire
 from chaos.target import ContractSpec
 from chaos.upstream.control import Behaviour
 
@@ -29,6 +29,11 @@ LOAD_CONCURRENCY = 8
 def _degraded(contract: ContractSpec) -> BodyField:
     return BodyField(name=contract.text("degraded_field"), equals=True) if "degraded_field" in contract \
         else BodyField(name="degraded", equals=True)
+
+
+def _not_degraded(contract: ContractSpec) -> dict[str, BodyValue]:
+    """The steady state of a service calling an external API: real answers, not fallbacks."""
+    return {_degraded(contract).name: False}
 
 
 def _record_upstream_calls(experiment: Experiment, upstream: HttpUpstreamHandle) -> None:
@@ -44,7 +49,7 @@ def _bounded_external_call(experiment: Experiment, contract: ContractSpec, behav
     timeout_s = contract.seconds("timeout_s")
     hold_s = hold_for(timeout_s)
     with experiment.load(request, duration_s=1.0 + hold_s, timeout_s=hold_s + 5, rate_per_s=10):
-        experiment.steady_state([request])
+        experiment.steady_state([request], body=_not_degraded(contract))
         experiment.hold(1.0)
         with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
             experiment.hold(hold_s)
@@ -82,7 +87,7 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
     recover_s = allowance(reset_s) + 1.0
     with experiment.load(request, duration_s=1.0 + hold_s + recover_s + 1.0, rate_per_s=LOAD_RATE_PER_S,
                          concurrency=LOAD_CONCURRENCY, timeout_s=5.0):
-        experiment.steady_state([request])
+        experiment.steady_state([request], body=_not_degraded(contract))
         experiment.hold(1.0)
         with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=Behaviour(status=503))):
             experiment.hold(hold_s)
@@ -114,7 +119,7 @@ def test_retries_back_off_and_honour_retry_after(experiment: Experiment, contrac
     request = experiment.request()
     max_attempts = contract.count("max_attempts")
     retry_after_s = contract.seconds("retry_after_s")
-    experiment.steady_state([request])
+    experiment.steady_state([request], body=_not_degraded(contract))
     behaviour = Behaviour(status=429, retry_after_s=retry_after_s)
     with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
         for _ in range(SEQUENTIAL_REQUESTS):   # one at a time: each upstream call belongs to one request

@@ -17,12 +17,16 @@ def fails_fast(
     budget_s: float,
     label: str | None = None,
     require_failures: bool = False,
+    expect_failures: bool = False,
 ) -> Verdict:
     """PASSED when every failed request (5xx or transport error) started in `window` ended within `budget_s`.
 
     A timeout is never a fast failure, whatever its measured time. Requests that succeeded are not
     this contract's business (see `bounded`). With no requests at all, or with no failures when
     `require_failures=True` (the fault should have produced some), the verdict is INCONCLUSIVE.
+    With `expect_failures=True` no failure at all is FAILED: for a set-up that makes failures certain
+    when the contract holds (more concurrent requests than a bounded pool can ever serve in time),
+    none means the service queued what it should have refused.
     Figures: requests, failures, slow_failures, max_failure_s, budget_s.
     """
     if budget_s <= 0:
@@ -52,6 +56,11 @@ def fails_fast(
             **figures,
         )
     if not failures:
+        if expect_failures:
+            return verdict("fails_fast", Status.FAILED,
+                           f"none of the {len(picked)} {what} was refused: the service queued them all",
+                           listing(sorted(picked, key=lambda r: -r.latency_s), lambda r: request_line(timeline, r)),
+                           **figures)
         status = Status.INCONCLUSIVE if require_failures else Status.PASSED
         return verdict("fails_fast", status, f"none of the {len(picked)} {what} failed", **figures)
     return verdict(

@@ -13,11 +13,11 @@ back?). It sends `count` requests one after another, each bounded, so it ends wi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from chaos.observe._http import make_client, send_recorded
-from chaos.observe.events import RequestDone
+from chaos.observe.events import BodyValue, RequestDone
 from chaos.observe.request_spec import RequestSpec
 from chaos.observe.timeline import Timeline
 
@@ -26,13 +26,16 @@ __all__ = ["SteadyState", "Tolerance", "steady_state"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tolerance:
-    """What counts as healthy: an answer with one of `statuses` within `max_latency_s`."""
+    """What counts as healthy: an answer with one of `statuses` within `max_latency_s`, whose JSON body
+    has each field of `body` at the given value (e.g. `{"degraded": False}`: not a fallback answer)."""
 
     max_latency_s: float
     statuses: frozenset[int] = frozenset({200})
+    body: Mapping[str, BodyValue] = field(default_factory=dict)
 
     def accepts(self, record: RequestDone) -> bool:
-        return record.status in self.statuses and record.latency_s <= self.max_latency_s
+        return (record.status in self.statuses and record.latency_s <= self.max_latency_s
+                and all(record.body_value(name) == value for name, value in self.body.items()))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,9 +50,10 @@ class SteadyState:
     def explain(self) -> str:
         """One line per offender (or a one-line "all within tolerance"), for messages and journals."""
         allowed = ",".join(str(s) for s in sorted(self.tolerance.statuses))
+        fields = "".join(f", body.{k} == {v!r}" for k, v in self.tolerance.body.items())
         head = (
             f"steady state: {len(self.records) - len(self.offenders)}/{len(self.records)} requests answered "
-            f"{allowed} within {self.tolerance.max_latency_s:g} s"
+            f"{allowed}{fields} within {self.tolerance.max_latency_s:g} s"
         )
         lines = [head] + [
             f"  {r.method} {r.path} -> {r.status if r.status is not None else r.error} in {r.latency_s:.3f} s"

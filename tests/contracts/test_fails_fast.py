@@ -43,3 +43,12 @@ def test_empty_window_is_inconclusive() -> None:
     h = History()
     window = h.fault(1.0, 3.0)
     assert fails_fast(h.tl, window=window, budget_s=1.0).status is Status.INCONCLUSIVE
+
+
+
+def test_expected_failures_that_never_came_fail() -> None:
+    h = History()
+    window = h.fault(1.0, 3.0)
+    h.steady(1.0, 3.0, status=200, latency_s=0.2)
+    assert fails_fast(h.tl, window=window, budget_s=1.0, expect_failures=True).status is Status.FAILED
+    assert fails_fast(h.tl, window=window, budget_s=1.0, require_failures=True).status is Status.INCONCLUSIVE
