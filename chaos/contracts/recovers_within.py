@@ -25,7 +25,9 @@ def recovers_within(
     contract: str = "recovers_within",
 ) -> Verdict:
     """PASSED when a request started after `heal_ns` succeeded within `within_s` of it, and every
-    request started after that first success ended succeeded too.
+    request started once recovery is due (after that first success, and no earlier than `within_s`
+    after the heal) succeeded too. Within the recovery budget a failure after a first success is
+    no relapse: a pool meets each connection the fault broke once before it drops it.
 
     With `sustained=False` only the first part counts: something was seen again in time, and later
     answers without it are no relapse (a cache hit after the heal, where a later request may
@@ -62,7 +64,8 @@ def recovers_within(
         )
     first = successes[0]
     recovery_s = (first.end_ns - heal_ns) / 1e9
-    relapses = [r for r in picked if r.start_ns > first.end_ns and not success(r)] if sustained else []
+    due_ns = max(first.end_ns, heal_ns + round(within_s * 1e9))
+    relapses = [r for r in picked if r.start_ns > due_ns and not success(r)] if sustained else []
     figures = {
         "requests_after_heal": len(picked),
         "recovery_s": recovery_s,
@@ -77,7 +80,7 @@ def recovers_within(
         evidence.extend(listing([r for r in picked if r.end_ns < first.end_ns],
                                 lambda r: f"before it: {request_line(timeline, r)}"))
     if relapses:
-        failures.append(f"{len(relapses)} of the {what} after recovery at {at(timeline, first.end_ns)} "
+        failures.append(f"{len(relapses)} of the {what} after recovery was due at {at(timeline, due_ns)} "
                         f"did not answer {expected}")
         evidence.extend(listing(relapses, lambda r: f"relapse: {request_line(timeline, r)}"))
     if failures:
