@@ -43,13 +43,6 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "fixtures" / "sut" / "chaos.toml"
 DB_RESTART_TEST = "experiments/test_database.py::test_db_restart_fails_fast_and_recovers"
 EXPERIMENT_TIMEOUT_S = 600.0
-LOCAL_IMAGES = {
-    "CHAOS_POSTGRES_IMAGE": "chaos-suite/postgres:local",
-    "CHAOS_REDIS_IMAGE": "chaos-suite/redis:local",
-    "CHAOS_TOXIPROXY_IMAGE": "chaos-suite/toxiproxy:local",
-    "CHAOS_UPSTREAM_IMAGE": "chaos-suite/upstream:local",
-    "CHAOS_SUT_IMAGE": "chaos-suite/sut:local",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,7 +136,7 @@ ROWS: tuple[tuple[str, Callable[[Column, Target, int], Sample]], ...] = (
 @contextmanager
 def local_image_overrides() -> Iterator[str | None]:
     """Point Compose at the local builds where no override is set; yields why docker cannot run, if so."""
-    from chaos.env.docker import ENGINE_HINT, engine_problem
+    from chaos.env.docker import ENGINE_HINT, engine_problem, local_image_overrides
 
     problem = engine_problem()
     if problem is not None:
@@ -154,9 +147,7 @@ def local_image_overrides() -> Iterator[str | None]:
     client = docker.from_env(timeout=30)
     saved = dict(os.environ)
     try:
-        for var, image in LOCAL_IMAGES.items():
-            if var not in os.environ and client.images.list(name=image):
-                os.environ[var] = image
+        os.environ.update(local_image_overrides(client))
         yield None
     finally:
         os.environ.clear()

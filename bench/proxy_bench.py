@@ -21,7 +21,6 @@ import contextlib
 import math
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chaos.env.ports import free_port
+from chaos.env.process import reap_group
+from chaos.env.proxies import parse_endpoint
 from chaos.proxy.client import ToxiproxyClient
 from chaos.waiting import wait_until
 
@@ -83,14 +85,8 @@ class Target:
 
 
 def _addr(listen: str) -> tuple[str, int]:
-    host, port = listen.rsplit(":", 1)
-    return host.strip("[]"), int(port)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    end = parse_endpoint(listen)
+    return end.host, end.port
 
 
 @contextlib.contextmanager
@@ -105,13 +101,7 @@ def _process(args: list[str], *, read_port: bool = False) -> Iterator[tuple[subp
             port = int(proc.stdout.readline())  # the child prints it at once, or exits (then ValueError)
         yield proc, port
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+        reap_group(proc.pid, grace_s=5.0, leader=proc)
 
 
 @contextlib.contextmanager
@@ -119,7 +109,7 @@ def _redis() -> Iterator[tuple[str, int] | None]:
     if shutil.which("redis-server") is None:
         yield None
         return
-    port = _free_port()
+    port = free_port(HOST)
     args = ["redis-server", "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
     with _process(args):
         def ping() -> bool:

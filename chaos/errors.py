@@ -8,7 +8,8 @@
     ├── UpstreamControlError        the fake external API refused a control call
     ├── EngineError                 the container engine or Compose failed an operation (what, output)
     ├── FaultError                  a fault could not be injected
-    └── RevertFailed                a fault could not be rolled back (leftovers)
+    ├── RevertFailed                a fault could not be rolled back (leftovers)
+    └── JournalError                a stored run journal is unreadable or invalid (file, problem)
 
 A broken contract is a verdict, not an exception: see `chaos.contracts`.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "DependencyStartTimeout",
     "EngineError",
     "FaultError",
+    "JournalError",
     "RevertFailed",
     "TargetFileError",
     "ToolMissing",
@@ -113,3 +115,12 @@ class RevertFailed(ChaosError):
         self.fault = fault
         self.leftovers = tuple(leftovers)
         super().__init__(f"fault {fault} was not fully reverted: " + "; ".join(self.leftovers))
+
+
+class JournalError(ChaosError):
+    """A stored run journal could not be read back: not JSON, another schema version, a bad field."""
+
+    def __init__(self, *, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")

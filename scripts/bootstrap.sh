@@ -19,6 +19,15 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
   fi
 fi
 
+# Optional: Debian's chromium, for the test that opens the HTML report headless (it skips without it).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bootstrap: installing chromium with apt-get (for the report's browser test)" >&2
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+         && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1; then
+    echo "bootstrap: could not install chromium (apt-get install chromium); the browser test will skip" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

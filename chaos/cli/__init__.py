@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "chaos.cli.env_cmd",
     "chaos.cli.doctor_cmd",
     "chaos.cli.matrix_cmd",
+    "chaos.cli.gameday_cmd",
+    "chaos.cli.report_cmd",
 )
 
 

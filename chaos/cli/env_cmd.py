@@ -72,14 +72,14 @@ def run_up(args: argparse.Namespace) -> int:
         return _detach(args)
     from chaos.env.local import LocalBackend
     from chaos.env.registry import Registry
-    from chaos.env.signals import sigterm_as_interrupt
+    from chaos.env.signals import SigtermAsInterrupt
     from chaos.target import load_target
 
     target = load_target(args.target or default_target())
     sut_env = _sut_env(args.sut_env)
     detached = bool(args.detached_child)
     backend = LocalBackend(registry=Registry(args.state_dir), detached=detached)
-    with sigterm_as_interrupt():
+    with SigtermAsInterrupt(replace=True):   # `chaos up` owns its process
         try:
             env = backend.start(target, worker_id="up", sut_env=sut_env)
         except KeyboardInterrupt:

@@ -21,6 +21,9 @@ def register(subparsers: Any) -> None:
                         help="seed for toxicity draws, jitter and slicing, to replay a run")
     parser.add_argument("--metrics", action="store_true",
                         help="serve Prometheus byte counters on /metrics (404 otherwise)")
+    parser.add_argument("--plain-toxiproxy", action="store_true",
+                        help="turn the chaos extensions off (leases, accept, seed): answer exactly as "
+                             "Toxiproxy 2.12 does, to test a client's fallbacks")
     parser.add_argument("--ready-file", type=Path, default=None, metavar="PATH",
                         help="write host:port of the API here, atomically, once listening")
     parser.add_argument("--log-level", default="WARNING", help="logging level (default: WARNING)")
@@ -33,4 +36,4 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(serve(host=args.host, port=args.port, seed=args.seed, metrics=args.metrics,
-                                ready_file=args.ready_file))
+                                extensions=not args.plain_toxiproxy, ready_file=args.ready_file))

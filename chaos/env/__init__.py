@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chaos.env.postgres import LocalPostgres as LocalPostgres
     from chaos.env.redis import LocalRedis as LocalRedis
     from chaos.env.registry import Registry as Registry
-    from chaos.env.signals import sigterm_as_interrupt as sigterm_as_interrupt
+    from chaos.env.signals import SigtermAsInterrupt as SigtermAsInterrupt
     from chaos.env.sut import LocalSut as LocalSut
     from chaos.env.upstream import LocalUpstream as LocalUpstream
 
@@ -44,8 +44,8 @@ __all__ = [
     "PostgresHandle",
     "RedisHandle",
     "Registry",
+    "SigtermAsInterrupt",
     "SutHandle",
-    "sigterm_as_interrupt",
 ]
 
 _LAZY = {
@@ -56,7 +56,7 @@ _LAZY = {
     "LocalSut": "chaos.env.sut",
     "LocalUpstream": "chaos.env.upstream",
     "Registry": "chaos.env.registry",
-    "sigterm_as_interrupt": "chaos.env.signals",
+    "SigtermAsInterrupt": "chaos.env.signals",
 }
 
 

@@ -13,15 +13,13 @@ import time
 from pathlib import Path
 
 from chaos.env.base import Endpoint
-from chaos.env.ports import LOOPBACK, port_accepts
+from chaos.env.ports import LOOPBACK, port_accepts, wait_port_closed
 from chaos.env.process import ManagedProcess, RunAs, process_state
 from chaos.env.readiness import wait_process_ready
 from chaos.env.registry import Tracker
-from chaos.waiting import WaitTimeout, wait_until
+from chaos.env.signals import FATAL_SIGNALS
 
 __all__ = ["LocalServer"]
-
-_FATAL = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGABRT}
 
 
 class LocalServer:
@@ -131,7 +129,7 @@ class LocalServer:
             if self._proc is not None:
                 self._proc.reap(grace_s=self.stop_timeout_s, sig=self.stop_signal, to_group=False)
             self._paused = False
-            self._wait_port_closed()
+            wait_port_closed(self.direct, name=self.name)
 
     def restart(self) -> None:
         with self._lock:
@@ -147,9 +145,9 @@ class LocalServer:
                 self._paused = False
             proc.remember_tree()      # its children must be found again when we start anew
             proc.signal(sig)
-            if sig in _FATAL:
+            if sig in FATAL_SIGNALS:
                 proc.wait(self.stop_timeout_s)
-                self._wait_port_closed()
+                wait_port_closed(self.direct, name=self.name)
             if sig is signal.SIGKILL:
                 self._paused = False
 
@@ -179,6 +177,17 @@ class LocalServer:
         pid = self.pid()
         return pid is not None and process_state(pid) == "T"
 
+    def recover(self) -> list[str]:
+        """heal()'s step: resume it if stopped (by us or anyone), start it if down; what was done."""
+        repairs: list[str] = []
+        if self.paused or self.is_stopped_by_signal():
+            self.resume()
+            repairs.append(f"resumed paused {self.kind} {self.name}")
+        if not self.is_running():
+            self.start()
+            repairs.append(f"started {self.kind} {self.name} again (it was down)")
+        return repairs
+
     def close(self) -> None:
         """Reap the group (idempotent); the environment removes the data dir afterwards."""
         with self._lock:
@@ -196,10 +205,3 @@ class LocalServer:
         if self._proc is None:
             raise RuntimeError(f"{self.kind} {self.name} was never started")
         return self._proc
-
-    def _wait_port_closed(self) -> None:
-        try:
-            wait_until(lambda: not port_accepts(self.direct, timeout_s=0.2), timeout_s=5.0,
-                       what=f"{self.name} to stop listening on {self.direct.address}")
-        except WaitTimeout:
-            return   # callers check is_running(); a stray listener is reported there

@@ -1,69 +1,99 @@
-"""heal(): bring a local environment back to its healthy baseline between experiments.
+"""heal(): bring an environment back to its healthy baseline between experiments (both backends).
 
 Order matters: dependencies first (a paused Postgres would make every later step hang), then the
 proxies in front of them, then the fake API's behaviour, and the SUT last, so that it starts
-against healthy dependencies.
+against healthy dependencies. Each handle knows how to bring itself back (`recover()`: a process is
+resumed or started, a container unpaused, started or waited for); proxies are repaired here, the same
+way on both backends, against what the environment created them with.
 """
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
-from chaos.env._server import LocalServer
-from chaos.env.proxies import ProxyServer
-from chaos.env.sut import LocalSut
-from chaos.env.upstream import LocalUpstream
+from chaos.env.base import HttpUpstreamHandle
 from chaos.errors import ToxiproxyApiError
+from chaos.proxy.client import ToxiproxyClient
 
-__all__ = ["heal_environment"]
+__all__ = ["ProxySpec", "Recoverable", "RecoverableSut", "heal_environment", "heal_proxy"]
 
 
-def heal_environment(*, servers: Mapping[str, LocalServer], proxies: ProxyServer, sut: LocalSut) -> list[str]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxySpec:
+    """A proxy as the environment created it, with addresses as the Toxiproxy server sees them (in a
+    compose project, the upstream is the dependency's service name and container port)."""
+
+    name: str
+    listen: str
+    upstream: str
+
+
+class Recoverable(Protocol):
+    def recover(self) -> list[str]:
+        """Bring it back up if it is frozen or down; one line per repair (for the journal)."""
+        ...
+
+
+class RecoverableSut(Recoverable, Protocol):
+    def wait_ready(self, timeout_s: float | None = None) -> None: ...
+
+
+def heal_environment(*, dependencies: Iterable[Recoverable], proxy: ToxiproxyClient,
+                     proxies: Iterable[ProxySpec], sut: RecoverableSut) -> list[str]:
     """Repair whatever differs from the baseline; returns one line per repair (for the journal)."""
+    handles = list(dependencies)
     repairs: list[str] = []
-    for name, server in servers.items():
-        if server.paused or server.is_stopped_by_signal():
-            server.resume()
-            repairs.append(f"resumed paused {server.kind} {name}")
-        if not server.is_running():
-            server.start()
-            repairs.append(f"started {server.kind} {name} again (it was down)")
-    for server in servers.values():
-        repairs.extend(_heal_proxy(proxies, server))
-    for server in servers.values():
-        if isinstance(server, LocalUpstream):
-            server.control.reset()
-    if sut.is_stopped():
-        sut.signal(signal.SIGCONT)
-        repairs.append("resumed the SUT (it was SIGSTOPped)")
-    if not sut.is_alive():
-        code = sut.exit_code()
-        sut.ensure_running()
-        repairs.append(f"restarted the SUT (it had exited with code {code})")
+    for handle in handles:
+        repairs.extend(handle.recover())
+    for spec in proxies:
+        repairs.extend(heal_proxy(proxy, spec))
+    for handle in handles:
+        if isinstance(handle, HttpUpstreamHandle):
+            handle.control.reset()
+    repairs.extend(sut.recover())
     # The baseline is a SUT that answers its readiness check: after a dependency came back its pool
     # may still be reconnecting, and an experiment must not start in that state.
     sut.wait_ready()
     return repairs
 
 
-def _heal_proxy(proxies: ProxyServer, server: LocalServer) -> list[str]:
-    client, name = proxies.client, server.proxy_name
+def heal_proxy(client: ToxiproxyClient, spec: ProxySpec) -> list[str]:
+    """Recreate the proxy if it is gone, remove its toxics, point it back where it was, enable it
+    (and make it accept connections again)."""
+    name = spec.name
     try:
         info = client.get_proxy(name)
     except ToxiproxyApiError as exc:
         if exc.status != 404:
             raise
-        proxies.create(name, server.direct, listen=server.proxied)
-        return [f"recreated missing proxy {name} on {server.proxied.address}"]
+        client.create_proxy(name, upstream=spec.upstream, listen=spec.listen)
+        return [f"recreated missing proxy {name} on {spec.listen}"]
     repairs = []
     for toxic in info.toxics:
         client.delete_toxic(name, toxic.name)
         repairs.append(f"removed toxic {toxic.name} ({toxic.type}, {toxic.stream}) from proxy {name}")
-    if info.upstream != server.direct.address or info.listen != server.proxied.address:
-        client.update_proxy(name, upstream=server.direct.address, listen=server.proxied.address)
-        repairs.append(f"pointed proxy {name} back at {server.direct.address} from {server.proxied.address}")
+    if info.upstream != spec.upstream or not _same_listener(info.listen, spec.listen):
+        client.update_proxy(name, upstream=spec.upstream, listen=spec.listen)
+        repairs.append(f"pointed proxy {name} back at {spec.upstream} from {spec.listen}")
     if not info.enabled:
         client.update_proxy(name, enabled=True)
         repairs.append(f"enabled proxy {name}")
+    if not info.accepting:  # chaos extension (ConnectionsNotAccepted); always True on a real Toxiproxy
+        client.update_proxy(name, accept=True)
+        repairs.append(f"proxy {name} accepts connections again")
     return repairs
+
+
+_WILDCARDS = {"0.0.0.0", "::", "[::]", ""}
+
+
+def _same_listener(reported: str, wanted: str) -> bool:
+    """Go's Toxiproxy reports a listener on 0.0.0.0:P as [::]:P; re-pointing it would cut connections.
+    A listener on a specific address (127.0.0.1:P, the local backend's) must match exactly."""
+    if reported == wanted:
+        return True
+    r_host, _, r_port = reported.rpartition(":")
+    w_host, _, w_port = wanted.rpartition(":")
+    return r_port == w_port and r_host in _WILDCARDS and w_host in _WILDCARDS

@@ -8,22 +8,21 @@ worker id), recorded in the registry as it starts, and reaped by `close()` in re
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from chaos.env._server import LocalServer
-from chaos.env.base import DependencyHandle, SutHandle
-from chaos.env.healing import heal_environment
+from chaos.env.environment import EnvironmentBase, make_workdir
+from chaos.env.healing import ProxySpec, heal_environment
 from chaos.env.ports import free_port
 from chaos.env.postgres import LocalPostgres
 from chaos.env.process import process_start_ticks
@@ -33,14 +32,11 @@ from chaos.env.registry import EnvRecord, EnvTracker, Registry
 from chaos.env.sut import LocalSut
 from chaos.env.tools import find_postgres, find_redis_server, postgres_run_as
 from chaos.env.upstream import LocalUpstream
-from chaos.proxy.client import ToxiproxyClient
 from chaos.target import DependencyKind, Target
 
 __all__ = ["LocalBackend", "LocalEnvironment"]
 
 log = logging.getLogger("chaos.env")
-
-_S = TypeVar("_S", bound=LocalServer)
 
 
 class LocalBackend:
@@ -76,10 +72,7 @@ class LocalBackend:
         is removed by close(), like the temp dir used when none is given.
         """
         reaped = self.registry.reap_stale()
-        if workdir is None:
-            workdir = Path(tempfile.mkdtemp(prefix=f"chaos-{worker_id}-"))
-        else:
-            workdir.mkdir(parents=True, exist_ok=True)
+        workdir = make_workdir(workdir, prefix=f"chaos-{worker_id}-")
         if os.geteuid() == 0:
             os.chmod(workdir, 0o711)   # Postgres runs as another user and must reach its data dir
         env_id = f"{worker_id}-{secrets.token_hex(3)}"
@@ -88,110 +81,53 @@ class LocalBackend:
             workdir=str(workdir), detached=self.detached, created=time.time()))
         env = LocalEnvironment(target=target, env_id=env_id, workdir=workdir, registry=self.registry)
         env.reaped = reaped
-        try:
-            env._start_all(self, dict(sut_env or {}))
-        except BaseException as exc:
-            try:
-                env.close()
-            except Exception as close_exc:
-                exc.add_note(f"also, closing the half-started environment failed: {close_exc}")
-            raise
+        env.start_or_close(functools.partial(env._start_all, self, dict(sut_env or {})))
         return env
 
 
-class LocalEnvironment:
-    """A running local environment (implements `chaos.env.base.Environment`).
-
-    `proxy`, `proxy_url` and `sut` are set once start-up got that far (LocalBackend.start only
-    returns fully started environments).
-    """
+class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream, LocalSut]):
+    """A running local environment (implements `chaos.env.base.Environment`)."""
 
     backend = "local"
-    proxy: ToxiproxyClient
-    proxy_url: str
-    sut: SutHandle
+    postgres_type = LocalPostgres
+    redis_type = LocalRedis
+    upstream_type = LocalUpstream
 
     def __init__(self, *, target: Target, env_id: str, workdir: Path, registry: Registry) -> None:
-        self.target = target
-        self.env_id = env_id
-        self.workdir = workdir
+        super().__init__(target=target, env_id=env_id, workdir=workdir)
         self.registry = registry
-        self._deps: dict[str, DependencyHandle] = {}
-        self.dependencies: Mapping[str, DependencyHandle] = self._deps
-        self.reaped: list[str] = []
-        self.startup_times: dict[str, float] = {}   # seconds per part, for bench/env_startup.py
         self._servers: dict[str, LocalServer] = {}
         self._proxy_server: ProxyServer | None = None
-        self._sut: LocalSut | None = None
-        self._closers: list[tuple[str, Callable[[], None]]] = []
         self.tracker = EnvTracker(registry, env_id)
-        self._closed = False
 
     # --- Environment -------------------------------------------------------------------------------
 
     @property
     def local_sut(self) -> LocalSut:
         """The SUT handle with the local backend's extras (log_path, env, stop, is_stopped)."""
-        if self._sut is None:
-            raise RuntimeError(f"environment {self.env_id}: the SUT is not started")
-        return self._sut
-
-    def dependency(self, name: str) -> DependencyHandle:
-        try:
-            return self.dependencies[name]
-        except KeyError:
-            raise KeyError(f"no dependency {name!r} in {self.target.path} "
-                           f"(declared: {', '.join(self.dependencies) or 'none'})") from None
-
-    def postgres(self, name: str | None = None) -> LocalPostgres:
-        """The Postgres dependency called `name`, or the only one."""
-        return self._one(LocalPostgres, DependencyKind.POSTGRES, name)
-
-    def redis(self, name: str | None = None) -> LocalRedis:
-        return self._one(LocalRedis, DependencyKind.REDIS, name)
-
-    def upstream(self, name: str | None = None) -> LocalUpstream:
-        return self._one(LocalUpstream, DependencyKind.HTTP, name)
-
-    def urls(self) -> dict[str, str]:
-        """What `chaos up` prints: the SUT, each dependency direct and proxied, the proxy API."""
-        urls = {"sut": self.sut.base_url, "proxy api": self.proxy_url}
-        for name, server in self._servers.items():
-            urls[f"{name} (proxied)"] = server.url(proxied=True)
-            urls[f"{name} (direct)"] = server.url(proxied=False)
-        return urls
+        return self._require_sut()
 
     def heal(self) -> list[str]:
         """Back to the healthy baseline (see the Environment protocol); returns what was repaired."""
-        return heal_environment(servers=self._servers, proxies=self._require_proxy(), sut=self.local_sut)
+        proxies = [ProxySpec(name=s.proxy_name, listen=s.proxied.address, upstream=s.direct.address)
+                   for s in self._servers.values()]
+        return heal_environment(dependencies=self._servers.values(), proxy=self._require_proxy().client,
+                                proxies=proxies, sut=self.local_sut)
 
-    def close(self) -> None:
-        """Reap everything in reverse start order, remove the work dir and the registry record.
+    # --- close -------------------------------------------------------------------------------------
 
-        Idempotent, and safe to call again after an interrupted close (every step is idempotent and
-        the environment only counts as closed once all steps ran). Every step runs even if an
-        earlier one fails; failures are raised together at the end, and the registry record is then
-        kept so a later run reaps what survived.
-        """
-        if self._closed:
-            return
-        errors: list[str] = []
+    def _release(self) -> list[str]:
         # the next environment's Postgres copy is made now, in parallel with the shutdown (which is
         # mostly waiting), so that the next start-up only renames it into place
         spare_maker = threading.Thread(target=self._replenish_spares, name=f"chaos-spare-{self.env_id}")
         spare_maker.start()
-        for label, closer in reversed(self._closers):
-            try:
-                closer()
-            except Exception as exc:
-                errors.append(f"{label}: {type(exc).__name__}: {exc}")
-        spare_maker.join(60.0)   # a copy takes well under a second; the bound guards a stuck disk
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        if self.workdir.exists():
-            errors.append(f"work dir {self.workdir} could not be removed")
-        self._closed = True
-        if errors:
-            raise RuntimeError(f"closing environment {self.env_id} left problems: " + "; ".join(errors))
+        try:
+            return super()._release()
+        finally:
+            spare_maker.join(60.0)   # a copy takes well under a second; the bound guards a stuck disk
+
+    def _closed_cleanly(self) -> None:
+        # with problems left, the record stays, so a later run reaps what survived
         self.registry.remove(self.env_id)
 
     def _replenish_spares(self) -> None:
@@ -202,12 +138,6 @@ class LocalEnvironment:
                 except Exception as exc:   # a missing spare only costs the next start-up a copy
                     log.warning("could not prepare a spare Postgres cluster: %s", exc)
 
-    def __enter__(self) -> LocalEnvironment:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- start-up ----------------------------------------------------------------------------------
 
     def _start_all(self, backend: LocalBackend, sut_env: dict[str, str]) -> None:
@@ -216,21 +146,14 @@ class LocalEnvironment:
         proxy_server = ProxyServer(external_url=backend.toxiproxy_url, dir=self.workdir / "proxy",
                                    python=backend.python, tracker=self.tracker, seed=backend.proxy_seed)
         self._proxy_server = proxy_server
-        self._closers.append(("proxies", proxy_server.close))
+        self._on_close("proxies", proxy_server.close)
         for name, server in self._servers.items():
-            self._closers.append((f"{server.kind} {name}", server.close))
-
-        def timed(label: str, fn: Callable[[], None]) -> Callable[[], None]:
-            def run() -> None:
-                start = time.monotonic()
-                fn()
-                self.startup_times[label] = time.monotonic() - start
-            return run
+            self._on_close(f"{server.kind} {name}", server.close)
 
         with ThreadPoolExecutor(max_workers=len(self._servers) + 1, thread_name_prefix="chaos-start") as pool:
-            proxy_future = pool.submit(timed("proxy server", proxy_server.start))
+            proxy_future = pool.submit(self._timed, "proxy server", proxy_server.start)
             futures: list[Future[None]] = [
-                pool.submit(timed(name, server.start)) for name, server in self._servers.items()]
+                pool.submit(self._timed, name, server.start) for name, server in self._servers.items()]
             proxy_future.result()
             self.proxy, self.proxy_url = proxy_server.client, proxy_server.url
             start = time.monotonic()
@@ -250,8 +173,8 @@ class LocalEnvironment:
         start = time.monotonic()
         sut = LocalSut(service=self.target.service, values=self._template_values(backend), sut_env=sut_env,
                        dir=self.workdir / "sut", tracker=self.tracker)
-        self._sut = self.sut = sut
-        self._closers.append(("the SUT", sut.close))
+        self._set_sut(sut)
+        self._on_close("the SUT", sut.close)
         sut.launch()
         sut.wait_ready()
         self.startup_times["sut"] = time.monotonic() - start
@@ -282,7 +205,7 @@ class LocalEnvironment:
                                        python=backend.python)
             server.start_timeout_s = backend.dependency_timeout_s
             self._servers[name] = server
-            self._deps[name] = server
+            self._add_dependency(name, server)
 
     def _template_values(self, backend: LocalBackend) -> dict[str, str]:
         values = {"python": backend.python, "port": str(free_port()),
@@ -300,17 +223,9 @@ class LocalEnvironment:
             raise RuntimeError(f"environment {self.env_id}: the proxy server is not started")
         return self._proxy_server
 
-    def _one(self, cls: type[_S], kind: DependencyKind, name: str | None) -> _S:
-        found = [s for n, s in self._servers.items() if isinstance(s, cls) and (name is None or n == name)]
-        if len(found) != 1:
-            have = [n for n, s in self._servers.items() if isinstance(s, cls)]
-            raise KeyError(f"{self.target.path}: expected one {kind.value} dependency"
-                           f"{f' named {name!r}' if name else ''}, found {have or 'none'}")
-        return found[0]
-
 
 if TYPE_CHECKING:   # mypy proves, on every run, that the local backend implements the protocols
-    from chaos.env.base import Backend, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
+    from chaos.env.base import Backend, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle, SutHandle
 
     def _conforms(*, backend: LocalBackend, env: LocalEnvironment, pg: LocalPostgres, rd: LocalRedis,
                   up: LocalUpstream, sut: LocalSut) -> tuple[Backend, Environment, PostgresHandle,

@@ -1,12 +1,13 @@
-"""Loopback ports: ask the OS for a free one, and check whether something listens on one."""
+"""Loopback ports: ask the OS for a free one, check whether something listens on one, wait until not."""
 
 from __future__ import annotations
 
 import socket
 
 from chaos.env.base import Endpoint
+from chaos.waiting import WaitTimeout, wait_until
 
-__all__ = ["LOOPBACK", "free_port", "port_accepts"]
+__all__ = ["LOOPBACK", "free_port", "port_accepts", "wait_port_closed"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -30,3 +31,17 @@ def port_accepts(endpoint: Endpoint, *, timeout_s: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def wait_port_closed(endpoint: Endpoint, *, name: str, timeout_s: float = 5.0) -> bool:
+    """Wait (bounded) until nothing accepts on `endpoint` any more, after `name` was stopped.
+
+    Returns False if something still listens after `timeout_s`, without raising: callers check
+    `is_running()`, which reports a stray listener.
+    """
+    try:
+        wait_until(lambda: not port_accepts(endpoint, timeout_s=0.2), timeout_s=timeout_s,
+                   what=f"{name} to stop listening on {endpoint.address}")
+    except WaitTimeout:
+        return False
+    return True

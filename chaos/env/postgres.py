@@ -13,22 +13,20 @@ import signal
 import stat
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 from psycopg import sql
 
 from chaos.env._server import LocalServer
 from chaos.env._shm import release_segment_of
 from chaos.env.pgtemplate import clone_cluster, ensure_template, make_spare
+from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo, run_script
 from chaos.env.process import RunAs
 from chaos.env.registry import Tracker
 from chaos.env.tools import PostgresTools
+from chaos.env.urls import postgres_url
 from chaos.target import Dependency
 
-__all__ = ["ADMIN_APPLICATION_NAME", "LocalPostgres"]
-
-ADMIN_APPLICATION_NAME = "chaos-admin"   # our own connections, never counted as the SUT's
+__all__ = ["LocalPostgres"]
 
 _SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
@@ -40,12 +38,6 @@ _SERVER_SETTINGS = {
     "dynamic_shared_memory_type": "mmap",
     "max_connections": "100",
 }
-
-_CLIENT_BACKENDS = sql.SQL(
-    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
-    "AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM {admin} ORDER BY pid"
-).format(admin=sql.Literal(ADMIN_APPLICATION_NAME))
-
 
 def _reachable_by(path: Path, user: RunAs) -> bool:
     """True if `user` may traverse every directory down to `path` (search permission on each)."""
@@ -62,7 +54,7 @@ def _reachable_by(path: Path, user: RunAs) -> bool:
     return True
 
 
-class LocalPostgres(LocalServer):
+class LocalPostgres(PostgresAdmin, LocalServer):
     """A `PostgresHandle`: the cluster, the target's role and database, and the admin operations."""
 
     kind = "postgres"
@@ -116,11 +108,6 @@ class LocalPostgres(LocalServer):
             argv += ["-c", f"{key}={value}"]
         return argv
 
-    def _check_ready(self) -> bool:
-        with self._admin() as conn:
-            conn.execute("SELECT 1")
-        return True
-
     def _after_first_ready(self) -> None:
         dep = self.dependency
         with self._admin() as conn:
@@ -130,9 +117,7 @@ class LocalPostgres(LocalServer):
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(dep.database), sql.Identifier(dep.user)))
         if dep.init_sql is not None:
-            script = dep.init_sql.read_text()
-            with psycopg.connect(self._dsn_kw(user=dep.user, dbname=dep.database), autocommit=True) as conn:
-                conn.execute(script.encode())   # no parameters: simple protocol, several statements
+            run_script(admin_conninfo(self.direct, user=dep.user, dbname=dep.database), dep.init_sql)
 
     def _after_close(self) -> None:
         release_segment_of(self.data_dir)
@@ -144,35 +129,12 @@ class LocalPostgres(LocalServer):
     def dsn(self, *, proxied: bool = True) -> str:
         """postgresql://user:password@127.0.0.1:PORT/db, through the proxy unless `proxied=False`."""
         dep = self.dependency
-        end = self.proxied if proxied else self.direct
-        return (f"postgresql://{quote(dep.user, safe='')}:{quote(dep.password, safe='')}"
-                f"@{end.host}:{end.port}/{quote(dep.database, safe='')}")
+        return postgres_url(self.proxied if proxied else self.direct, user=dep.user, password=dep.password,
+                            database=dep.database)
 
     def url(self, *, proxied: bool = True) -> str:
         return self.dsn(proxied=proxied)
 
     def admin_dsn(self) -> str:
         """A superuser DSN straight to the server (not proxied), tagged so it never counts as the SUT."""
-        return self._dsn_kw(user="postgres", dbname="postgres")
-
-    def client_backend_pids(self) -> list[int]:
-        """Backend PIDs of every client connection except ours (the SUT's pool, mostly)."""
-        with self._admin() as conn:
-            return [row[0] for row in conn.execute(_CLIENT_BACKENDS).fetchall()]
-
-    def terminate_client_backends(self) -> list[int]:
-        """pg_terminate_backend() on each client backend (not ours); returns the PIDs terminated."""
-        query = sql.SQL("SELECT pid FROM ({}) AS b WHERE pg_terminate_backend(pid)").format(_CLIENT_BACKENDS)
-        with self._admin() as conn:
-            return [row[0] for row in conn.execute(query).fetchall()]
-
-    # --- helpers -----------------------------------------------------------------------------------
-
-    def _dsn_kw(self, *, user: str, dbname: str) -> str:
-        return psycopg.conninfo.make_conninfo(
-            host=self.direct.host, port=self.direct.port, user=user, dbname=dbname,
-            application_name=ADMIN_APPLICATION_NAME, connect_timeout=2)
-
-    def _admin(self) -> psycopg.Connection[tuple[int]]:
-        conn: psycopg.Connection[tuple[int]] = psycopg.connect(self.admin_dsn(), autocommit=True)
-        return conn
+        return admin_conninfo(self.direct, user="postgres", dbname="postgres")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from signal import Signals
+from typing import Any
 
 from chaos.env._spawner import spawn_in_stable_thread
 
@@ -141,12 +142,14 @@ def _killpg(pgid: int, sig: signal.Signals) -> None:
 
 
 def _wait_gone(pgid: int, extra: Sequence[tuple[int, int]], timeout_s: float,
-               leader: subprocess.Popen[bytes] | None) -> bool:
+               leader: subprocess.Popen[Any] | None) -> bool:
     deadline = time.monotonic() + timeout_s
     while True:
         if leader is not None:
             leader.poll()    # reap our own child so it does not linger as a zombie
         if not group_members(pgid) and not _still_there(extra):
+            if leader is not None:
+                leader.poll()   # it may have died since the poll above: its exit code is known now
             return True
         if time.monotonic() >= deadline:
             return False
@@ -154,12 +157,13 @@ def _wait_gone(pgid: int, extra: Sequence[tuple[int, int]], timeout_s: float,
 
 
 def reap_group(pgid: int, *, grace_s: float = 5.0, sig: signal.Signals = signal.SIGTERM,
-               leader: subprocess.Popen[bytes] | None = None, kill_timeout_s: float = 5.0,
+               leader: subprocess.Popen[Any] | None = None, kill_timeout_s: float = 5.0,
                extra: Sequence[tuple[int, int]] = ()) -> bool:
     """SIGCONT, then `sig` to the whole group, wait up to `grace_s`, then SIGKILL and wait again.
 
     `extra` are (pid, start ticks) of descendants that left the group (setsid); they get the
-    same treatment. Returns True when nothing is left. Safe on a group that is already gone.
+    same treatment. `leader`, the Popen of the group's leader if it is our child, is reaped as it
+    exits. Returns True when nothing is left. Safe on a group that is already gone.
     """
     if not group_members(pgid) and not _still_there(extra):
         if leader is not None:

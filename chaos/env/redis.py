@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import redis as redis_py
-
 from chaos.env._server import LocalServer
+from chaos.env.redis_admin import RedisAdmin
 from chaos.env.registry import Tracker
+from chaos.env.urls import redis_url
 
-__all__ = ["ADMIN_CLIENT_NAME", "LocalRedis"]
-
-ADMIN_CLIENT_NAME = "chaos-admin"
+__all__ = ["LocalRedis"]
 
 
-class LocalRedis(LocalServer):
+class LocalRedis(RedisAdmin, LocalServer):
     """A `RedisHandle` backed by a redis-server process of ours."""
 
     kind = "redis"
@@ -29,17 +27,5 @@ class LocalRedis(LocalServer):
                 "--save", "", "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "no",
                 "--daemonize", "no", "--logfile", ""]
 
-    def _check_ready(self) -> bool:
-        with redis_py.Redis(host=self.direct.host, port=self.direct.port, socket_timeout=1.0,
-                            socket_connect_timeout=1.0, client_name=ADMIN_CLIENT_NAME) as client:
-            return bool(client.ping())
-
     def url(self, *, proxied: bool = True) -> str:
-        end = self.proxied if proxied else self.direct
-        return f"redis://{end.host}:{end.port}/0"
-
-    def client_count(self) -> int:
-        """Connected clients other than our own admin connection."""
-        with redis_py.Redis(host=self.direct.host, port=self.direct.port, socket_timeout=2.0,
-                            socket_connect_timeout=1.0, client_name=ADMIN_CLIENT_NAME) as client:
-            return sum(1 for c in client.client_list() if c.get("name") != ADMIN_CLIENT_NAME)
+        return redis_url(self.proxied if proxied else self.direct)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
-
 from chaos.env.process import ManagedProcess, process_state
 from chaos.env.readiness import log_tail, wait_process_ready
 from chaos.env.registry import Tracker
+from chaos.env.service import ServiceHandle
 from chaos.target import Service, render
 
 __all__ = ["LocalSut"]
@@ -21,35 +19,30 @@ __all__ = ["LocalSut"]
 _GROUP_SIGNALS = {signal.SIGSTOP, signal.SIGCONT}
 
 
-class LocalSut:
+class LocalSut(ServiceHandle):
     """A `SutHandle` for a local process. Its log accumulates across restarts, each marked by a header.
 
-    Restarts reuse the same port, so proxies and clients keep pointing at the right place.
+    Restarts reuse the same port, so proxies and clients keep pointing at the right place. Its `env`
+    is the inherited environment, the target's env rendered, then `sut_env`, then the restart env.
     """
+
+    thawed_note = "resumed the SUT (it was SIGSTOPped)"
 
     def __init__(self, *, service: Service, values: Mapping[str, str], sut_env: Mapping[str, str],
                  dir: Path, tracker: Tracker, base_environ: Mapping[str, str] | None = None) -> None:
-        self.service = service
-        self.base_url = render(service.url, values).rstrip("/")
+        rendered = {name: render(value, values) for name, value in service.env.items()}
+        inherited = dict(os.environ if base_environ is None else base_environ)
+        # unbuffered so the log tail in a start error shows the last words of a Python SUT
+        super().__init__(service=service, base_url=render(service.url, values),
+                         env={**inherited, "PYTHONUNBUFFERED": "1", **rendered, **sut_env})
         self.command = [render(arg, values) for arg in service.command]
         self.cwd = service.cwd
         self.dir = dir
         self.log_path = dir / "sut.log"
-        rendered = {name: render(value, values) for name, value in service.env.items()}
-        inherited = dict(os.environ if base_environ is None else base_environ)
-        # unbuffered so the log tail in a start error shows the last words of a Python SUT
-        self._env = {**inherited, "PYTHONUNBUFFERED": "1", **rendered, **sut_env}
-        self._extra_env: dict[str, str] = {}
         self.tracker = tracker
         self._proc: ManagedProcess | None = None
         self._starts = 0
         self._closed = False
-        self._lock = threading.RLock()
-
-    @property
-    def env(self) -> Mapping[str, str]:
-        """The environment the SUT process gets (inherited + rendered target env + sut_env + restart env)."""
-        return {**self._env, **self._extra_env}
 
     # --- start and readiness -----------------------------------------------------------------------
 
@@ -67,16 +60,6 @@ class LocalSut:
             self._proc = ManagedProcess.start(self.command, label="SUT", log_path=self.log_path,
                                               env=self.env, cwd=self.cwd,
                                               on_start=self.tracker.process_started)
-
-    def _probe(self) -> bool:
-        paths = [self.service.health]
-        if self.service.ready != self.service.health:
-            paths.append(self.service.ready)
-        for path in paths:
-            response = httpx.get(self.base_url + path, timeout=1.0, trust_env=False)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {path} answered {response.status_code}")
-        return True
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
         """Wait until health (and readiness) answer 200; DependencyStartTimeout quotes the SUT's log."""
@@ -97,6 +80,9 @@ class LocalSut:
         """True while SIGSTOPped (state T)."""
         pid = self.pid()
         return pid is not None and process_state(pid) == "T"
+
+    def is_frozen(self) -> bool:
+        return self.is_stopped()
 
     def signal(self, sig: signal.Signals) -> None:
         """`sig` to the service's main process; SIGSTOP/SIGCONT to its whole group."""

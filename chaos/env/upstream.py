@@ -6,6 +6,7 @@ from pathlib import Path
 
 from chaos.env._server import LocalServer
 from chaos.env.registry import Tracker
+from chaos.env.urls import http_url
 from chaos.upstream.control import UpstreamControl
 
 __all__ = ["LocalUpstream"]
@@ -32,8 +33,7 @@ class LocalUpstream(LocalServer):
         return self.ready_file.is_file() and self.ready_file.read_text().strip() != ""
 
     def url(self, *, proxied: bool = True) -> str:
-        end = self.proxied if proxied else self.direct
-        return f"http://{end.host}:{end.port}"
+        return http_url(self.proxied if proxied else self.direct)
 
     def _after_close(self) -> None:
         self.control.close()

@@ -16,15 +16,22 @@ inconclusive failure, and the report reads it back.
 from __future__ import annotations
 
 import contextlib
-import secrets
+import random
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from chaos.contracts import Status, Verdict, combine
 from chaos.env.base import DependencyHandle, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
+from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
+from chaos.experiment.guards import Guard, Trip
+from chaos.experiment.monitor import GuardMonitor
+from chaos.experiment.seeding import derive_seed, draw_seed, run_token
 from chaos.faults import Fault, Receipt, injected
+from chaos.faults.active import ActiveFaults
 from chaos.observe import (
+    BodyValue,
     HttpProbe,
     LoadGenerator,
     LoadSpec,
@@ -39,7 +46,12 @@ from chaos.observe import (
 )
 from chaos.target import ContractSpec
 
-__all__ = ["Experiment"]
+__all__ = ["STEADY_SETTLE_S", "Experiment"]
+
+STEADY_SETTLE_S = 10.0
+"""The longest an experiment waits for the steady state before its fault (a bound on waiting, not a
+verdict margin): long enough for a circuit breaker an earlier experiment opened to close again."""
+SETTLE_POLL_S = 0.25
 
 
 def _substitute(value: Any, token: str) -> Any:
@@ -54,14 +66,32 @@ def _substitute(value: Any, token: str) -> Any:
 
 
 class Experiment:
-    """A run against one environment and (usually) one declared contract."""
+    """A run against one environment and (usually) one declared contract.
 
-    def __init__(self, *, name: str, env: Environment, contract: ContractSpec | None) -> None:
+    `seed` is the run seed (what `--chaos-seed` replays, recorded in the journal); the experiment's
+    own `experiment_seed` is derived from it and `nodeid`, and drives everything random here: the
+    `{unique}` token, `rng` (for randomised fault timing, see `draw_offset`), and, through the
+    plugin's `seed_environment`, the proxies' toxicity draws and the fake APIs' failure fractions.
+    """
+
+    def __init__(self, *, name: str, env: Environment, contract: ContractSpec | None, seed: int | None = None,
+                 nodeid: str | None = None) -> None:
         self.name = name
         self.env = env
         self.contract = contract
         self.timeline = Timeline()
-        self.token = secrets.token_hex(4)
+        self.seed = draw_seed() if seed is None else seed
+        self.experiment_seed = derive_seed(self.seed, nodeid or name)
+        self.rng = random.Random(derive_seed(self.experiment_seed, "experiment"))
+        self.token = run_token(self.experiment_seed)
+        self.active = ActiveFaults()          # faults in place now: what an abort heals at once
+        self.guards: list[Guard] = []         # stop conditions, judged live once the first fault is in
+        self.checkpoints: Checkpoints = UNATTENDED
+        self.aborted: Trip | None = None      # why the experiment was aborted (a guard, the operator)
+        self._healed_on_abort: tuple[list[str], list[str]] = ([], [])
+        self._abort = threading.Event()
+        self._abort_lock = threading.Lock()
+        self._monitor: GuardMonitor | None = None
         self.receipts: list[Receipt] = []
         self.verdicts: list[Verdict] = []
         self.steady_states: list[tuple[str, SteadyState]] = []
@@ -146,15 +176,77 @@ class Experiment:
     # --- the fault ----------------------------------------------------------------------------
     @contextlib.contextmanager
     def fault(self, fault: Fault) -> Iterator[Receipt]:
-        """Inject `fault` for the block; its receipt is kept for the verdict and the journal."""
-        with injected(fault, timeline=self.timeline) as receipt:
+        """Inject `fault` for the block; its receipt is kept for the verdict and the journal.
+
+        Checkpoints come first (an operator may abort before anything is injected) and last, when
+        the block ends normally (an operator may hold longer); stop conditions are watched from the
+        first fault on. An abort heals every active fault at once and raises ExperimentAborted."""
+        self.raise_if_aborted()
+        self._watch()
+        self.checkpoints.before_inject(self, fault)
+        self.raise_if_aborted()
+        with injected(fault, timeline=self.timeline, active=self.active) as receipt:
             self.receipts.append(receipt)
             yield receipt
+            self.raise_if_aborted()
+            self.checkpoints.before_heal(self, fault)
+        self.raise_if_aborted()
 
-    @staticmethod
-    def hold(seconds: float) -> None:
-        """Keep the fault in place for `seconds` while load and probes run (bounded by construction)."""
-        time.sleep(max(0.0, seconds))
+    # --- stop conditions and aborts --------------------------------------------------------------
+    def guard(self, *guards: Guard) -> None:
+        """Add stop conditions for this experiment (on top of the target file's [guards])."""
+        self.guards.extend(guards)
+
+    def abort(self, reason: Trip) -> None:
+        """Heal every active fault now and make the experiment's waits end with ExperimentAborted.
+
+        Safe from any thread (the guard monitor's, an operator's); only the first reason counts."""
+        with self._abort_lock:
+            if self.aborted is not None:
+                return
+            self.aborted = reason
+            self.timeline.mark("aborted", reason.summary)
+            self._healed_on_abort = self.active.heal_all()
+            self._abort.set()
+
+    def raise_if_aborted(self) -> None:
+        if self.aborted is not None:
+            raise ExperimentAborted(experiment=self.name, reason=self.aborted, healed=self._healed_on_abort[0],
+                                    heal_errors=self._healed_on_abort[1])
+
+    def wait(self, seconds: float) -> None:
+        """Sleep `seconds`, ending at once with ExperimentAborted if the experiment is aborted."""
+        if self._abort.wait(max(0.0, seconds)):
+            self.raise_if_aborted()
+
+    def close(self) -> None:
+        """Stop watching the stop conditions and release the checkpoints (idempotent)."""
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            monitor.stop()
+        self.checkpoints.close(self)
+
+    def _watch(self) -> None:
+        if self._monitor is None and self.guards:
+            self._monitor = GuardMonitor(self.timeline, self.guards, on_trip=self.abort).start()
+
+    def draw_offset(self, low_s: float, high_s: float, *, what: str = "fault offset") -> float:
+        """A randomised timing in [low_s, high_s] (when to inject, how long to hold) from the
+        experiment's seeded generator: the same seed draws the same offsets. Noted for the journal."""
+        if not 0 <= low_s <= high_s:
+            raise ValueError(f"draw_offset({low_s!r}, {high_s!r}): expected 0 <= low_s <= high_s")
+        value = self.rng.uniform(low_s, high_s)
+        self.notes.append(f"{what}: {value:.3f} s, drawn in [{low_s:g}, {high_s:g}] s (run seed {self.seed})")
+        return value
+
+    def hold(self, seconds: float) -> None:
+        """Keep the fault in place for `seconds` while load and probes run (bounded by construction).
+
+        Unattended this is a wait that a stop condition cuts short; in a game day the operator may
+        hold longer or heal now. Raises ExperimentAborted if the experiment is aborted meanwhile."""
+        self.raise_if_aborted()
+        self.checkpoints.hold(self, seconds)
+        self.raise_if_aborted()
 
     def record_exit(self) -> None:
         """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp)."""
@@ -174,13 +266,23 @@ class Experiment:
         count: int = 5,
         max_latency_s: float = 1.0,
         statuses: frozenset[int] = frozenset({200}),
+        body: Mapping[str, BodyValue] | None = None,
         timeout_s: float = 3.0,
     ) -> SteadyState:
         """Check the steady-state hypothesis. Before the fault a miss makes the run inconclusive (the
-        service was not healthy to begin with); after the heal a miss fails it (it did not come back)."""
+        service was not healthy to begin with); after the heal a miss fails it (it did not come back).
+
+        Before the fault the service gets up to `STEADY_SETTLE_S` to reach its steady state: state
+        an earlier experiment left in the SUT (a circuit breaker still open) settles by itself."""
         specs = list(requests) if requests else [RequestSpec.parse(f"GET {self.env.target.service.health}")]
-        result = steady_state(self.base_url, specs, count=count, timeout_s=timeout_s, timeline=self.timeline,
-                              tolerance=Tolerance(max_latency_s=max_latency_s, statuses=statuses))
+        tolerance = Tolerance(max_latency_s=max_latency_s, statuses=statuses, body=dict(body or {}))
+        settle_until = time.monotonic() + (STEADY_SETTLE_S if phase == "before" else 0.0)
+        while True:
+            result = steady_state(self.base_url, specs, count=count, timeout_s=timeout_s, timeline=self.timeline,
+                                  tolerance=tolerance)
+            if result.ok or time.monotonic() >= settle_until:
+                break
+            time.sleep(SETTLE_POLL_S)
         self.steady_states.append((phase, result))
         if not result.ok:
             status = Status.INCONCLUSIVE if phase == "before" else Status.FAILED

@@ -8,11 +8,12 @@
 Nest them with `contextlib.ExitStack` to combine faults; they unwind in reverse order.
 """
 
+from chaos.faults.active import ActiveFaults
 from chaos.faults.base import Fault
 from chaos.faults.database import BackendsTerminated
 from chaos.faults.dependency import DependencyKilled, DependencyPaused, DependencyRestarted, DependencyStopped
 from chaos.faults.lifecycle import injected
-from chaos.faults.network import ProxyDisabled, ToxicFault
+from chaos.faults.network import ConnectionsNotAccepted, ProxyDisabled, ToxicFault
 from chaos.faults.process import SutSignalled
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
@@ -20,7 +21,9 @@ from chaos.faults.upstream import UpstreamMisbehaves
 from chaos.faults.workload import InvalidRequests
 
 __all__ = [
+    "ActiveFaults",
     "BackendsTerminated",
+    "ConnectionsNotAccepted",
     "DependencyKilled",
     "DependencyPaused",
     "DependencyRestarted",

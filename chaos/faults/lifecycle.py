@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 
 from chaos.errors import RevertFailed
+from chaos.faults.active import ActiveFaults
 from chaos.faults.base import Fault
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
@@ -37,19 +38,25 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def injected(fault: Fault, *, timeline: Timeline | None = None) -> Iterator[Receipt]:
+def injected(fault: Fault, *, timeline: Timeline | None = None,
+             active: ActiveFaults | None = None) -> Iterator[Receipt]:
     """Inject `fault` for the duration of the block and yield its receipt.
 
     The revert runs on every exit (pass, failure, exception, Ctrl-C), undoing each step in reverse
     order; then `fault.leftovers()` must come back empty. A revert problem raises `RevertFailed`,
     unless the block is already failing: the original error wins and the revert problem is attached
     as a note, so the root cause is never hidden (Jepsen's `maybe-snarf-logs!`).
+
+    With `active`, the fault is registered there while in place, so a stop condition or an operator
+    can heal it (with every other active fault) before the block ends.
     """
     receipt = Receipt(fault=fault.name, intent=fault.intent)
     undo = UndoLog()
     failing = False
     try:
         receipt.injected_ns = time.monotonic_ns()
+        if active is not None:
+            active.add(fault.name, undo)
         try:
             fault.inject(undo, receipt)
         finally:
@@ -64,6 +71,8 @@ def injected(fault: Fault, *, timeline: Timeline | None = None) -> Iterator[Rece
         failing = True
         raise
     finally:
+        if active is not None:
+            active.remove(undo)
         with _interrupts_deferred():
             _revert(fault, undo, receipt, timeline)
         if receipt.revert_errors or receipt.leftovers:

@@ -41,6 +41,14 @@ class UpstreamMisbehaves:
             parts.append(f"first {b.fail_first} calls fail with {b.fail_status}")
         if b.reset_connection:
             parts.append("reset connections")
+        if b.has_window:
+            until = f"{b.fail_until_s:g} s" if b.fail_until_s is not None else "the heal"
+            parts.append(f"calls from {b.fail_from_s or 0:g} s to {until} fail with {b.fail_window_status}")
+        if b.fail_every:
+            parts.append(f"every {b.fail_every}th call fails with {b.fail_every_status}")
+        if b.fail_fraction:
+            seed = f", seed {b.seed}" if b.seed is not None else ""
+            parts.append(f"{b.fail_fraction:.0%} of calls fail with {b.fail_fraction_status}{seed}")
         return f"{self.dependency.name} answers: " + (", ".join(parts) or "normally")
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:

@@ -11,6 +11,11 @@ known routes, mux's `404 page not found` for unknown paths and an empty 405 for 
 Divergences, all answering 400 where Toxiproxy crashes or stores nonsense: negative or non-integer
 toxic attributes, unknown attribute names, slicer average_size <= 0 or size_variation >=
 average_size, toxicity outside [0, 1]. The request id is also set on 404/405 answers.
+
+Chaos extensions (chaos/proxy/README.md), absent when the app is built without a lease book (a
+server behaving exactly like Toxiproxy, which ignores the extra keys): `lease_s` on toxic create
+and update and on proxy updates that disable or stop accepting, `GET /leases`, `POST /leases/{id}`
+(renew), `accept` and `seed` on proxy updates.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from aiohttp import web
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy import codec
 from chaos.proxy.collection import ProxyCollection
+from chaos.proxy.leases import LeaseBook, LeaseKind
 from chaos.proxy.metrics import CONTENT_TYPE, LIVE_HEADER, LIVE_VALUE, Traffic
 from chaos.proxy.proxy import Proxy
 
-__all__ = ["ROUTES", "TOXIPROXY_VERSION", "build_app", "render_error"]
+__all__ = ["EXTENSION_ROUTES", "ROUTES", "TOXIPROXY_VERSION", "build_app", "render_error"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,7 @@ _TIMEOUT_BODY = "<html><head><title>Timeout</title></head><body><h1>Timeout</h1>
 COLLECTION = web.AppKey("collection", ProxyCollection)
 TRAFFIC = web.AppKey("traffic", Traffic)
 BACKGROUND = web.AppKey("background", set[asyncio.Task[web.StreamResponse]])
+LEASES = web.AppKey("leases", LeaseBook)
 
 Handler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
 NextHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]  # what a middleware is given
@@ -69,22 +76,31 @@ def _collection(request: web.Request) -> ProxyCollection:
     return request.app[COLLECTION]
 
 
+def _leases(request: web.Request) -> LeaseBook | None:
+    """The lease book, or None when the server plays plain Toxiproxy (extensions off)."""
+    return request.app.get(LEASES)
+
+
 # --- handlers (Toxiproxy's names) -------------------------------------------------------------
 
 
 async def reset_state(request: web.Request) -> web.StreamResponse:
+    leases = _leases(request)
+    if leases is not None:
+        leases.clear()
     await _collection(request).reset()
     return web.Response(status=204)
 
 
 async def proxy_index(request: web.Request) -> web.StreamResponse:
-    return _json({p.name: codec.proxy_json(p) for p in _collection(request).all()})
+    leases = _leases(request)
+    return _json({p.name: codec.proxy_json(p, leases) for p in _collection(request).all()})
 
 
 async def proxy_create(request: web.Request) -> web.StreamResponse:
     spec = codec.proxy_create_spec(await request.read())
     proxy = await _collection(request).add(spec)
-    return _json(codec.proxy_json(proxy), status=201)
+    return _json(codec.proxy_json(proxy, _leases(request)), status=201)
 
 
 async def populate(request: web.Request) -> web.StreamResponse:
@@ -105,14 +121,32 @@ async def populate(request: web.Request) -> web.StreamResponse:
 
 
 async def proxy_show(request: web.Request) -> web.StreamResponse:
-    return _json(codec.proxy_json(_collection(request).get(request.match_info["proxy"])))
+    return _json(codec.proxy_json(_collection(request).get(request.match_info["proxy"]), _leases(request)))
 
 
 async def proxy_update(request: web.Request) -> web.StreamResponse:
     collection = _collection(request)
     proxy = collection.get(request.match_info["proxy"])
-    spec = codec.proxy_update_spec(await request.read(), proxy)
-    return _json(codec.proxy_json(await collection.update(spec)))
+    body = await request.read()
+    spec = codec.proxy_update_spec(body, proxy)
+    leases = _leases(request)
+    ext = codec.proxy_extensions(body) if leases is not None else codec.ProxyExtensions()
+    await collection.update(spec)
+    if ext.accept is not None:
+        await collection.set_accepting(proxy, ext.accept)
+    if ext.seed is not None:
+        proxy.rng.seed(ext.seed)  # in place: live links share this generator
+    if leases is not None:
+        if proxy.enabled:
+            leases.drop(LeaseKind.PROXY_DISABLED, proxy)
+        if proxy.accepting:
+            leases.drop(LeaseKind.NOT_ACCEPTING, proxy)
+        if ext.lease_s is not None:
+            if ext.disables:
+                leases.grant(LeaseKind.PROXY_DISABLED, proxy, ext.lease_s)
+            if ext.accept is False:
+                leases.grant(LeaseKind.NOT_ACCEPTING, proxy, ext.lease_s)
+    return _json(codec.proxy_json(proxy, leases))
 
 
 async def proxy_delete(request: web.Request) -> web.StreamResponse:
@@ -122,33 +156,61 @@ async def proxy_delete(request: web.Request) -> web.StreamResponse:
 
 async def toxic_index(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
-    return _json([codec.toxic_json(e) for e in proxy.toxics.entries()])
+    leases = _leases(request)
+    return _json([codec.toxic_json(e, proxy, leases) for e in proxy.toxics.entries()])
 
 
 async def toxic_create(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
-    entry = await proxy.toxics.add(codec.toxic_spec(await request.read()))
-    return _json(codec.toxic_json(entry))
+    body = await request.read()
+    spec = codec.toxic_spec(body)
+    leases = _leases(request)
+    lease_s = codec.lease_seconds(body) if leases is not None else None  # checked before anything changes
+    entry = await proxy.toxics.add(spec)
+    if leases is not None and lease_s is not None:
+        leases.grant(LeaseKind.TOXIC, proxy, lease_s, entry.name)
+    return _json(codec.toxic_json(entry, proxy, leases))
 
 
 async def toxic_show(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
-    return _json(codec.toxic_json(proxy.toxics.get(request.match_info["toxic"])))
+    return _json(codec.toxic_json(proxy.toxics.get(request.match_info["toxic"]), proxy, _leases(request)))
 
 
 async def toxic_update(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
     name = request.match_info["toxic"]
     proxy.toxics.get(name)  # 404 before the body is read, as Toxiproxy checks
-    change = codec.toxic_change(await request.read())
+    body = await request.read()
+    change = codec.toxic_change(body)
+    leases = _leases(request)
+    lease_s = codec.lease_seconds(body) if leases is not None else None
     entry = await proxy.toxics.update(name, attributes=change.attributes, toxicity=change.toxicity)
-    return _json(codec.toxic_json(entry))
+    if leases is not None and lease_s is not None:
+        leases.grant(LeaseKind.TOXIC, proxy, lease_s, entry.name)
+    return _json(codec.toxic_json(entry, proxy, leases))
 
 
 async def toxic_delete(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
-    await proxy.toxics.remove(request.match_info["toxic"])
+    name = request.match_info["toxic"]
+    await proxy.toxics.remove(name)
+    leases = _leases(request)
+    if leases is not None:
+        leases.drop(LeaseKind.TOXIC, proxy, name)
     return web.Response(status=204)
+
+
+async def lease_index(request: web.Request) -> web.StreamResponse:
+    leases = request.app[LEASES]
+    now = leases.clock()
+    return _json([lease.to_json(now) for lease in leases.all()])
+
+
+async def lease_renew(request: web.Request) -> web.StreamResponse:
+    leases = request.app[LEASES]
+    lease = leases.renew(request.match_info["lease"], codec.lease_seconds(await request.read()))
+    return _json(lease.to_json(leases.clock()))
 
 
 async def version(request: web.Request) -> web.StreamResponse:
@@ -181,6 +243,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/version", version, "Version"),
 )
 METRICS_ROUTE = Route("*", "/metrics", metrics, "Metrics")
+EXTENSION_ROUTES: tuple[Route, ...] = (  # chaos extensions: not routed when playing plain Toxiproxy
+    Route("GET", "/leases", lease_index, "LeaseIndex"),
+    Route("POST", "/leases/{lease:[^/]+}", lease_renew, "LeaseRenew"),
+)
 
 
 # --- middleware -------------------------------------------------------------------------------
@@ -231,13 +297,19 @@ async def _drop_server_header(request: web.Request, response: web.StreamResponse
     response.headers.pop("Server", None)  # Go's net/http sends none
 
 
-def build_app(collection: ProxyCollection, traffic: Traffic, *, metrics_enabled: bool) -> web.Application:
-    """The API application; /metrics is routed only when enabled, so otherwise it is a plain 404."""
+def build_app(collection: ProxyCollection, traffic: Traffic, *, metrics_enabled: bool,
+              leases: LeaseBook | None = None) -> web.Application:
+    """The API application; /metrics is routed only when enabled, so otherwise it is a plain 404.
+    Without `leases` the chaos extensions are off: extra keys are ignored, as Toxiproxy does."""
     app = web.Application(middlewares=[toxiproxy_middleware])
     app[COLLECTION] = collection
     app[TRAFFIC] = traffic
     app[BACKGROUND] = set()
-    for route in (*ROUTES, METRICS_ROUTE) if metrics_enabled else ROUTES:
+    routes = ROUTES + ((METRICS_ROUTE,) if metrics_enabled else ())
+    if leases is not None:
+        app[LEASES] = leases
+        routes += EXTENSION_ROUTES
+    for route in routes:
         app.router.add_route(route.method, route.path, route.handler, name=route.name)
     app.on_response_prepare.append(_drop_server_header)
     return app

@@ -15,6 +15,7 @@ __all__ = [
     "BAD_REQUEST_BODY",
     "INVALID_STREAM",
     "INVALID_TOXIC_TYPE",
+    "LEASE_NOT_FOUND",
     "MISSING_FIELD",
     "PROXY_ALREADY_EXISTS",
     "PROXY_NOT_FOUND",
@@ -45,6 +46,8 @@ INVALID_STREAM = ApiErrorKind("stream was invalid, can be either upstream or dow
 INVALID_TOXIC_TYPE = ApiErrorKind("invalid toxic type", 400)
 TOXIC_ALREADY_EXISTS = ApiErrorKind("toxic already exists", 409)
 TOXIC_NOT_FOUND = ApiErrorKind("toxic not found", 404)
+# Chaos extensions (chaos/proxy/README.md), worded like Toxiproxy's own:
+LEASE_NOT_FOUND = ApiErrorKind("lease not found", 404)
 
 
 def server_error(message: str) -> ToxiproxyApiError:

@@ -11,6 +11,11 @@ clash), returns untyped objects, and pulls in `future` and `requests`. This clie
 - ignores keys it does not know (such as "Logger") and never relies on key order.
 
 Every failure raises `chaos.errors.ToxiproxyApiError`; status 0 means the server was unreachable.
+
+Chaos extensions of our embedded server (chaos/proxy/README.md) are typed here too: leases
+(`lease_s=` on add_toxic/update_toxic/update_proxy, `renew_lease`, `leases`), `accept=` and `seed=`
+on update_proxy. A real Toxiproxy ignores the extra keys; the answer then carries no lease
+(`ToxicInfo.lease is None`), which is how callers detect it and fall back.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import httpx
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy.metrics import LIVE_HEADER, LIVE_VALUE
 
-__all__ = ["ProxyInfo", "ToxicInfo", "ToxiproxyClient"]
+__all__ = ["LeaseInfo", "ProxyInfo", "ToxicInfo", "ToxiproxyClient"]
 
 _RECEIVED_METRIC = "toxiproxy_proxy_received_bytes_total"
 _LABEL_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -37,37 +42,69 @@ _VERSION_RE = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LeaseInfo:
+    """A lease of our embedded server: what it reverts, and when, unless renewed (chaos extension)."""
+
+    id: str
+    kind: str                 # "toxic" | "proxy_disabled" | "not_accepting"
+    proxy: str
+    toxic: str | None
+    ttl_s: float
+    expires_in_s: float
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LeaseInfo:
+        toxic = data.get("toxic")
+        return cls(id=str(data["id"]), kind=str(data["kind"]), proxy=str(data["proxy"]),
+                   toxic=None if toxic is None else str(toxic), ttl_s=float(data["ttl_s"]),
+                   expires_in_s=float(data["expires_in_s"]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ToxicInfo:
-    """A toxic as the server reports it."""
+    """A toxic as the server reports it; `lease` only from a server that honoured `lease_s`."""
 
     name: str
     type: str
     stream: str
     toxicity: float
     attributes: Mapping[str, Any]
+    lease: LeaseInfo | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ToxicInfo:
+        lease = data.get("lease")
         return cls(name=str(data["name"]), type=str(data["type"]),
                    stream=str(data.get("stream", "downstream")), toxicity=float(data.get("toxicity", 1.0)),
-                   attributes=MappingProxyType(dict(data.get("attributes") or {})))
+                   attributes=MappingProxyType(dict(data.get("attributes") or {})),
+                   lease=LeaseInfo.from_json(lease) if isinstance(lease, Mapping) else None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProxyInfo:
-    """A proxy as the server reports it; `listen` is the bound address once enabled."""
+    """A proxy as the server reports it; `listen` is the bound address once enabled.
+
+    `accepting` and `leases` are chaos extensions: a real Toxiproxy always reports True and ()."""
 
     name: str
     listen: str
     upstream: str
     enabled: bool
     toxics: tuple[ToxicInfo, ...]
+    accepting: bool = True
+    leases: tuple[LeaseInfo, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProxyInfo:
         return cls(name=str(data["name"]), listen=str(data.get("listen", "")),
                    upstream=str(data.get("upstream", "")), enabled=bool(data.get("enabled", False)),
-                   toxics=tuple(ToxicInfo.from_json(t) for t in data.get("toxics") or ()))
+                   toxics=tuple(ToxicInfo.from_json(t) for t in data.get("toxics") or ()),
+                   accepting=data.get("accept") is not False,
+                   leases=tuple(LeaseInfo.from_json(x) for x in data.get("leases") or ()))
+
+    def lease(self, kind: str) -> LeaseInfo | None:
+        """The proxy's lease of `kind` ("proxy_disabled", "not_accepting"), if the server granted one."""
+        return next((lease for lease in self.leases if lease.kind == kind), None)
 
 
 class ToxiproxyClient:
@@ -140,9 +177,16 @@ class ToxiproxyClient:
         return ProxyInfo.from_json(self._request("POST", "/proxies", json=body).json())
 
     def update_proxy(self, name: str, *, listen: str | None = None, upstream: str | None = None,
-                     enabled: bool | None = None) -> ProxyInfo:
-        """Change only the given fields (the server keeps the others)."""
-        body = {k: v for k, v in (("listen", listen), ("upstream", upstream), ("enabled", enabled))
+                     enabled: bool | None = None, accept: bool | None = None, lease_s: float | None = None,
+                     seed: int | None = None) -> ProxyInfo:
+        """Change only the given fields (the server keeps the others).
+
+        Chaos extensions (ignored by a real Toxiproxy): `accept=False` keeps the listener but accepts
+        nothing, so clients hit their connect timeout; `lease_s` makes the server revert
+        `enabled=False` / `accept=False` by itself unless renewed (see `ProxyInfo.lease`); `seed`
+        reseeds this proxy's toxicity draws."""
+        body = {k: v for k, v in (("listen", listen), ("upstream", upstream), ("enabled", enabled),
+                                  ("accept", accept), ("lease_s", lease_s), ("seed", seed))
                 if v is not None}
         return ProxyInfo.from_json(self._update(f"/proxies/{name}", body).json())
 
@@ -160,29 +204,52 @@ class ToxiproxyClient:
         return [ToxicInfo.from_json(t) for t in self._request("GET", f"/proxies/{proxy}/toxics").json() or ()]
 
     def add_toxic(self, proxy: str, type: str, *, name: str | None = None, stream: str = "downstream",
-                  toxicity: float = 1.0, attributes: Mapping[str, Any] | None = None) -> ToxicInfo:
-        """Add a toxic; its name defaults to "<type>_<stream>" on the server."""
+                  toxicity: float = 1.0, attributes: Mapping[str, Any] | None = None,
+                  lease_s: float | None = None) -> ToxicInfo:
+        """Add a toxic; its name defaults to "<type>_<stream>" on the server.
+
+        With `lease_s` our server removes the toxic by itself unless the lease (`.lease`) is renewed
+        within that time; a real Toxiproxy ignores it and answers a toxic without a lease."""
         body: dict[str, Any] = {"type": type, "stream": stream, "toxicity": toxicity,
                                 "attributes": dict(attributes or {})}
         if name is not None:
             body["name"] = name
+        if lease_s is not None:
+            body["lease_s"] = lease_s
         return ToxicInfo.from_json(self._request("POST", f"/proxies/{proxy}/toxics", json=body).json())
 
     def get_toxic(self, proxy: str, name: str) -> ToxicInfo:
         return ToxicInfo.from_json(self._request("GET", f"/proxies/{proxy}/toxics/{name}").json())
 
     def update_toxic(self, proxy: str, name: str, *, attributes: Mapping[str, Any] | None = None,
-                     toxicity: float | None = None) -> ToxicInfo:
-        """Merge `attributes` into the toxic's (the server keeps the others) and/or set toxicity."""
+                     toxicity: float | None = None, lease_s: float | None = None) -> ToxicInfo:
+        """Merge `attributes` into the toxic's (the server keeps the others) and/or set toxicity;
+        `lease_s` puts a new lease on it (chaos extension)."""
         body: dict[str, Any] = {}
         if attributes is not None:
             body["attributes"] = dict(attributes)
         if toxicity is not None:
             body["toxicity"] = toxicity
+        if lease_s is not None:
+            body["lease_s"] = lease_s
         return ToxicInfo.from_json(self._update(f"/proxies/{proxy}/toxics/{name}", body).json())
 
     def delete_toxic(self, proxy: str, name: str) -> None:
         self._request("DELETE", f"/proxies/{proxy}/toxics/{name}")
+
+    # --- leases (chaos extension) -----------------------------------------------------------------
+
+    def leases(self) -> list[LeaseInfo]:
+        """Every lease in force, soonest expiry first; a real Toxiproxy answers 404."""
+        return [LeaseInfo.from_json(x) for x in self._request("GET", "/leases").json() or ()]
+
+    def renew_lease(self, lease_id: str, *, lease_s: float | None = None) -> LeaseInfo:
+        """Push the lease's expiry to now + its ttl (or `lease_s`, which becomes its ttl).
+
+        Raises ToxiproxyApiError 404 once the lease lapsed or its fault was removed: the fault is
+        then no longer in place."""
+        body = {"lease_s": lease_s} if lease_s is not None else None
+        return LeaseInfo.from_json(self._request("POST", f"/leases/{lease_id}", json=body).json())
 
     # --- life cycle -------------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ accidental `"Logger":{}` of 2.5+ proxies, so byte-comparing clients see what the
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chaos.proxy.api_errors import BAD_REQUEST_BODY, INVALID_STREAM, INVALID_TOXIC_TYPE, MISSING_FIELD
+from chaos.proxy.leases import MAX_LEASE_S, LeaseBook, LeaseKind
 from chaos.proxy.stream import Direction
 from chaos.proxy.toxic_collection import ToxicEntry, ToxicSpec
 from chaos.proxy.toxics import REGISTRY
@@ -21,12 +23,15 @@ if TYPE_CHECKING:
     from chaos.proxy.proxy import Proxy
 
 __all__ = [
+    "ProxyExtensions",
     "ProxySpec",
     "ToxicChange",
     "dumps",
+    "lease_seconds",
     "parse_body",
     "populate_specs",
     "proxy_create_spec",
+    "proxy_extensions",
     "proxy_json",
     "proxy_update_spec",
     "toxic_change",
@@ -51,6 +56,16 @@ class ToxicChange:
 
     attributes: object
     toxicity: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxyExtensions:
+    """The chaos keys of a proxy update (each None when absent; Toxiproxy ignores them all)."""
+
+    accept: bool | None = None     # False: listen but accept nothing (connect timeouts)
+    lease_s: float | None = None   # revert `enabled:false` / `accept:false` after this long
+    seed: int | None = None        # reseed this proxy's toxicity draws
+    disables: bool = False         # the body says `enabled: false` (what a lease would revert)
 
 
 def parse_body(body: bytes) -> object:
@@ -124,6 +139,41 @@ def _kind(value: object) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
+def _lease(obj: dict[str, Any]) -> float | None:
+    value = _get(obj, "lease_s")
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or not 0 < value <= MAX_LEASE_S):
+        raise BAD_REQUEST_BODY.error(f"lease_s: expected seconds > 0 and <= {MAX_LEASE_S:g} (a number), "
+                                     f"got {_kind(value)}")
+    return float(value)
+
+
+def lease_seconds(body: bytes) -> float | None:
+    """The optional `lease_s` of a toxic create/update or a lease renewal (an empty body has none)."""
+    if not body.strip():
+        return None
+    return _lease(_object(parse_body(body), "a request"))
+
+
+def proxy_extensions(body: bytes) -> ProxyExtensions:
+    """The chaos keys of POST/PATCH /proxies/{proxy}; a lease must come with something to revert."""
+    obj = _object(parse_body(body), "a proxy")
+    accept = _get(obj, "accept")
+    if accept is not None and not isinstance(accept, bool):
+        raise BAD_REQUEST_BODY.error(f"accept: expected true or false, got {_kind(accept)}")
+    seed = _get(obj, "seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise BAD_REQUEST_BODY.error(f"seed: expected an integer, got {_kind(seed)}")
+    ext = ProxyExtensions(accept=accept, lease_s=_lease(obj), seed=seed,
+                          disables=_bool(obj, "enabled", True) is False)
+    if ext.lease_s is not None and not ext.disables and ext.accept is not False:
+        raise BAD_REQUEST_BODY.error("lease_s: a proxy lease reverts `enabled: false` or `accept: false`; "
+                                     "send one of them in the same request")
+    return ext
+
+
 def proxy_create_spec(body: bytes) -> ProxySpec:
     """POST /proxies: name and upstream required, enabled defaults to true."""
     obj = _object(parse_body(body), "a proxy")
@@ -188,26 +238,42 @@ def toxic_change(body: bytes) -> ToxicChange:
     return ToxicChange(attributes=_get(obj, "attributes"), toxicity=_toxicity(obj, None))
 
 
-def toxic_json(entry: ToxicEntry) -> dict[str, object]:
+def toxic_json(entry: ToxicEntry, proxy: Proxy | None = None, leases: LeaseBook | None = None) -> dict[str, object]:
+    """A toxic in Toxiproxy's form, plus `"lease"` (a chaos extension) only when one is in force."""
     toxicity = entry.toxicity
-    return {
+    body: dict[str, object] = {
         "attributes": entry.toxic.attributes(),
         "name": entry.name,
         "type": entry.type,
         "stream": entry.stream,
         "toxicity": int(toxicity) if float(toxicity).is_integer() else toxicity,  # Go prints 1, not 1.0
     }
+    if leases is not None and proxy is not None:
+        lease = leases.find(LeaseKind.TOXIC, proxy, entry.name)
+        if lease is not None:
+            body["lease"] = lease.to_json(leases.clock())
+    return body
 
 
-def proxy_json(proxy: Proxy) -> dict[str, object]:
-    return {
+def proxy_json(proxy: Proxy, leases: LeaseBook | None = None) -> dict[str, object]:
+    """A proxy in Toxiproxy's form; the chaos keys `"accept": false` and `"leases"` appear only when
+    they differ from the default, so a plain proxy is byte-identical to Toxiproxy's."""
+    body: dict[str, object] = {
         "name": proxy.name,
         "listen": proxy.listen,
         "upstream": proxy.upstream,
         "enabled": proxy.enabled,
         "Logger": {},  # leaked by Toxiproxy >= 2.5 (an untagged *zerolog.Logger); kept for parity
-        "toxics": [toxic_json(e) for e in proxy.toxics.entries()],
+        "toxics": [toxic_json(e, proxy, leases) for e in proxy.toxics.entries()],
     }
+    if not proxy.accepting:
+        body["accept"] = False
+    if leases is not None:
+        own = leases.of_proxy(proxy)
+        if own:
+            now = leases.clock()
+            body["leases"] = [lease.to_json(now) for lease in own]
+    return body
 
 
 def dumps(value: object) -> bytes:

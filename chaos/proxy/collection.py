@@ -41,11 +41,18 @@ class ProxyCollection:
             raise PROXY_NOT_FOUND.error()
         return proxy
 
+    def find(self, name: str) -> Proxy | None:
+        return self._proxies.get(name)
+
     def live_links(self) -> list[Link]:
         return [link for proxy in self._proxies.values() for link in proxy.live_links()]
 
     def _new(self, spec: ProxySpec) -> Proxy:
-        return Proxy(name=spec.name, listen=spec.listen, upstream=spec.upstream, rng=self._rng,
+        # each proxy draws from its own generator (seeded from the server's, so `--seed` still fixes
+        # them all, in creation order): its draws do not depend on other proxies' traffic, and the
+        # chaos extension `seed` on a proxy update can reseed one proxy for one experiment
+        rng = random.Random(self._rng.getrandbits(64))
+        return Proxy(name=spec.name, listen=spec.listen, upstream=spec.upstream, rng=rng,
                      traffic=self._traffic)
 
     async def add(self, spec: ProxySpec) -> Proxy:
@@ -63,6 +70,18 @@ class ProxyCollection:
             proxy = self.get(spec.name)
             await proxy.update(listen=spec.listen, upstream=spec.upstream, enabled=spec.enabled)
             return proxy
+
+    async def enable(self, proxy: Proxy) -> None:
+        """Enable `proxy` (an expired lease); nothing if it was deleted or replaced meanwhile."""
+        async with self.lock:
+            if self._proxies.get(proxy.name) is proxy:
+                await proxy.start()
+
+    async def set_accepting(self, proxy: Proxy, accepting: bool) -> None:
+        """Stop or resume accepting connections on `proxy` (chaos extension `accept`)."""
+        async with self.lock:
+            if self._proxies.get(proxy.name) is proxy:
+                await proxy.set_accepting(accepting)
 
     async def remove(self, name: str) -> None:
         async with self.lock:
@@ -94,9 +113,10 @@ class ProxyCollection:
         return proxy
 
     async def reset(self) -> None:
-        """Enable every proxy and remove every toxic; a bind failure stops half way (500), as in Go."""
+        """Enable every proxy (accepting) and remove every toxic; a bind failure stops half way (500), as in Go."""
         async with self.lock:
             for proxy in self.all():
+                await proxy.set_accepting(True)  # chaos extension: the baseline accepts connections
                 await proxy.start()
                 await proxy.toxics.reset()
 

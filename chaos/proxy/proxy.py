@@ -4,14 +4,20 @@ Toxiproxy's proxy.go semantics: enabling binds the listener (its `listen` then s
 address, "127.0.0.1:0" becoming "127.0.0.1:54321"); disabling closes the listener, so new clients
 get ECONNREFUSED, and drops every live connection. Toxics stay attached across disable/enable and
 across listen/upstream changes. The proxy owns its connections: `stop()` closes them all.
+
+Chaos extension, `accepting = False` (see `_parking`): the listener stays bound but nothing is
+accepted and its accept queue is kept full, so new clients hit their *connect* timeout; live
+connections carry on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import socket
 
-from chaos.proxy.addresses import normalize_listen, open_listener
+from chaos.proxy._parking import ParkedQueue
+from chaos.proxy.addresses import LISTEN_BACKLOG, normalize_listen, open_listener
 from chaos.proxy.connection import Connection
 from chaos.proxy.link import Link
 from chaos.proxy.metrics import Traffic
@@ -29,10 +35,13 @@ class Proxy:
         self.listen = listen  # as given until started, then the bound address
         self.upstream = upstream  # never validated: a bad value fails each client at dial time
         self.enabled = False
+        self.accepting = True  # chaos extension: False = listen but never accept (connect timeouts)
         self.rng = rng
         self.toxics = ToxicCollection()
         self._traffic = traffic
+        self._sock: socket.socket | None = None  # the listening socket; the server serves a dup of it
         self._server: asyncio.AbstractServer | None = None
+        self._parked: ParkedQueue | None = None
         self._connections: set[Connection] = set()
 
     @property
@@ -44,24 +53,68 @@ class Proxy:
         if self.enabled:
             return False
         sock, bound = await open_listener(self.listen)
+        self._sock = sock
         try:
-            self._server = await asyncio.get_running_loop().create_server(
-                lambda: Connection(self).client, sock=sock)
+            if self.accepting:
+                await self._serve()
+            else:
+                self._parked = await ParkedQueue.fill(sock)
         except BaseException:
-            sock.close()
+            self._close_listener()
             raise
         self.listen = bound
         self.enabled = True
         return True
+
+    async def _serve(self) -> None:
+        # The server gets a duplicate descriptor, so closing the server (to stop accepting) leaves
+        # the listening socket itself open and bound.
+        assert self._sock is not None
+        dup = self._sock.dup()
+        try:
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: Connection(self).client, sock=dup, backlog=LISTEN_BACKLOG)
+        except BaseException:
+            dup.close()
+            raise
+
+    async def set_accepting(self, accepting: bool) -> None:
+        """Stop or resume accepting new connections; live ones are not touched. A disabled proxy
+        only remembers the choice and applies it when enabled."""
+        if accepting == self.accepting:
+            return
+        self.accepting = accepting
+        if not self.enabled or self._sock is None:
+            return
+        if accepting:
+            parked, self._parked = self._parked, None
+            if parked is not None:
+                parked.release()
+            await self._serve()
+        else:
+            server, self._server = self._server, None
+            if server is not None:
+                server.close()
+            await asyncio.sleep(0)  # let the loop drop its reader on the listening socket
+            self._parked = await ParkedQueue.fill(self._sock)
+
+    def _close_listener(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        parked, self._parked = self._parked, None
+        if parked is not None:
+            parked.release()
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
 
     async def stop(self) -> None:
         """Close the listener and every connection (clients see the close at once)."""
         if not self.enabled:
             return
         self.enabled = False
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
+        self._close_listener()
         for conn in list(self._connections):
             conn.abort()
         await asyncio.sleep(0)  # let the loop release the listening socket before we report back

@@ -3,6 +3,10 @@
 The server owns the proxies, the API listener, the byte counters and the one `random.Random` every
 toxicity draw, jitter and slice comes from, so `seed` makes a run replayable (Toxiproxy's `-seed`
 is ignored since 2.9, issue #274). It runs on uvloop when available.
+
+It also owns the lease book and the task that reverts expired leases (chaos extensions, see
+chaos/proxy/README.md); `extensions=False` turns them off so the server answers exactly as
+Toxiproxy 2.12 does, which is how the client's fallbacks are tested.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from aiohttp import web
 from chaos.errors import ChaosError
 from chaos.proxy.api import build_app
 from chaos.proxy.collection import ProxyCollection
+from chaos.proxy.leases import LeaseBook
 from chaos.proxy.metrics import Traffic
 
 __all__ = ["EmbeddedProxy", "ProxyServer", "new_event_loop", "serve"]
@@ -49,7 +54,7 @@ class ProxyServer:
     """The proxies and the HTTP API on `host:port` (port 0 picks a free one; see `.port` after start)."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8474, seed: int | None = None,
-                 metrics: bool = False) -> None:
+                 metrics: bool = False, extensions: bool = True) -> None:
         self.host = host
         self.port = port
         self.seed = seed
@@ -57,7 +62,9 @@ class ProxyServer:
         self.rng = random.Random(seed)
         self.traffic = Traffic()
         self.proxies = ProxyCollection(rng=self.rng, traffic=self.traffic)
+        self.leases: LeaseBook | None = LeaseBook(self.proxies) if extensions else None
         self._runner: web.AppRunner | None = None
+        self._lease_task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -66,7 +73,7 @@ class ProxyServer:
 
     async def start(self) -> None:
         """Bind the API; raises ChaosError naming the address if it cannot."""
-        app = build_app(self.proxies, self.traffic, metrics_enabled=self.metrics)
+        app = build_app(self.proxies, self.traffic, metrics_enabled=self.metrics, leases=self.leases)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=60.0,
                                shutdown_timeout=SHUTDOWN_GRACE_S)
         await runner.setup()
@@ -83,13 +90,19 @@ class ProxyServer:
         site = web.SockSite(runner, sock)
         await site.start()
         self._runner = runner
+        if self.leases is not None:
+            self._lease_task = asyncio.get_running_loop().create_task(self.leases.run(), name="chaos-leases")
         log.info("Toxiproxy-compatible API on %s (seed %s, metrics %s)", self.url, self.seed,
                  "on" if self.metrics else "off")
 
     async def aclose(self) -> None:
         """Stop the API, then every proxy listener and connection. Safe to call twice."""
         runner, self._runner = self._runner, None
+        task, self._lease_task = self._lease_task, None
         try:
+            if task is not None:
+                task.cancel()
+                await asyncio.wait((task,))
             if runner is not None:
                 await runner.cleanup()
         finally:
@@ -106,8 +119,8 @@ class EmbeddedProxy:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, seed: int | None = None,
-                 metrics: bool = False, start_timeout_s: float = 10.0) -> None:
-        self.server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics)
+                 metrics: bool = False, extensions: bool = True, start_timeout_s: float = 10.0) -> None:
+        self.server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics, extensions=extensions)
         self._start_timeout_s = start_timeout_s
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -182,12 +195,12 @@ class EmbeddedProxy:
 
 
 async def serve(*, host: str = "127.0.0.1", port: int = 8474, seed: int | None = None,
-                metrics: bool = False, ready_file: Path | None = None) -> int:
+                metrics: bool = False, extensions: bool = True, ready_file: Path | None = None) -> int:
     """Run until SIGTERM or SIGINT, then close every listener and connection; returns exit code 0.
 
     `ready_file` receives "host:port" of the API, written atomically once it listens, so a parent
     process can wait for the file instead of polling the port."""
-    server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics)
+    server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics, extensions=extensions)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

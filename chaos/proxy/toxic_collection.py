@@ -48,7 +48,9 @@ class ToxicCollection:
 
     def __init__(self) -> None:
         self._chains: dict[Direction, list[ToxicEntry]] = {d: [] for d in Direction}
-        self._links: dict[Direction, set[Link]] = {d: set() for d in Direction}
+        # dicts, not sets: live links are visited in connection order, so the toxicity draws a change
+        # makes on them come in the same order in a replay (a set's order follows memory addresses)
+        self._links: dict[Direction, dict[Link, None]] = {d: {} for d in Direction}
         self._lock = asyncio.Lock()
 
     def entries(self) -> list[ToxicEntry]:
@@ -67,10 +69,10 @@ class ToxicCollection:
     def attach(self, link: Link) -> None:
         """A new connection's link starts with the current chain of its direction."""
         link.start(self._chains[link.direction])
-        self._links[link.direction].add(link)
+        self._links[link.direction][link] = None
 
     def detach(self, link: Link) -> None:
-        self._links[link.direction].discard(link)
+        self._links[link.direction].pop(link, None)
 
     async def add(self, spec: ToxicSpec) -> ToxicEntry:
         async with self._lock:

@@ -11,8 +11,8 @@ from collections.abc import Generator
 
 import pytest
 
-from chaos.pytest_plugin import fixtures
-from chaos.pytest_plugin.interrupts import SigtermAsInterrupt
+from chaos.env.signals import SigtermAsInterrupt
+from chaos.pytest_plugin import checkpoints, fixtures, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
 from chaos.pytest_plugin.settings import (
@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
     config.stash[CLOSERS_KEY] = contextlib.ExitStack()
     config.pluginmanager.register(fixtures, "chaos.fixtures")
+    config.pluginmanager.register(seeding, "chaos.seeding")   # the run seed: header, xdist workers
+    config.pluginmanager.register(checkpoints, "chaos.checkpoints")   # stop conditions, --gameday
+    reporting.install(config)   # journals, HTML report, terminal scorecard, JUnit properties
     sigterm = SigtermAsInterrupt()
     sigterm.install()
     config.stash[_SIGTERM_KEY] = sigterm

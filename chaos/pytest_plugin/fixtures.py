@@ -16,6 +16,9 @@ import pytest
 from chaos.env.base import Environment, SutHandle
 from chaos.errors import ChaosError
 from chaos.experiment import Experiment
+from chaos.experiment.checkpoints import Checkpoints
+from chaos.experiment.guards import guards_from_target
+from chaos.experiment.seeding import derive_seed, seed_environment
 from chaos.pytest_plugin.backends import start_environment
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
@@ -25,8 +28,8 @@ if TYPE_CHECKING:
     from chaos.proxy.client import ToxiproxyClient
 
 __all__ = [
-    "chaos_env", "chaos_env_factory", "chaos_settings", "chaos_target", "contract", "experiment", "sut",
-    "toxiproxy",
+    "chaos_env", "chaos_env_factory", "chaos_seed", "chaos_settings", "chaos_target", "contract", "experiment",
+    "sut", "toxiproxy",
 ]
 
 
@@ -112,7 +115,7 @@ def contract(request: pytest.FixtureRequest, chaos_target: Target) -> ContractSp
 
 
 @pytest.fixture
-def experiment(request: pytest.FixtureRequest) -> Experiment:
+def experiment(request: pytest.FixtureRequest, chaos_checkpoints: Checkpoints) -> Iterator[Experiment]:
     """One experiment's run (timeline, faults, verdicts) against the healed environment.
 
     The test adds checks; when it returns, the plugin combines them and fails the test with the
@@ -122,4 +125,21 @@ def experiment(request: pytest.FixtureRequest) -> Experiment:
     # the contract first: an undeclared one skips before any environment is started
     spec = request.getfixturevalue("contract") if marker is not None and marker.args else None
     env: Environment = request.getfixturevalue("chaos_env")
-    return Experiment(name=request.node.name, env=env, contract=spec)
+    run_seed = request.config.stash[SETTINGS_KEY].seed
+    experiment = Experiment(name=request.node.name, env=env, contract=spec, seed=run_seed,
+                            nodeid=request.node.nodeid)
+    # after chaos_env's heal (which resets the fake APIs' seeds): this experiment's draws only
+    experiment.notes.extend(seed_environment(env, experiment.experiment_seed))
+    experiment.checkpoints = chaos_checkpoints
+    experiment.guard(*guards_from_target(env.target.guards, ready_url=env.sut.base_url + env.target.service.ready))
+    try:
+        yield experiment
+    finally:
+        experiment.close()
+
+
+@pytest.fixture
+def chaos_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed, derived from the run seed (--chaos-seed, or drawn and printed in the header)
+    and the test's nodeid: the same whatever else runs (-n 2, -k), different for every test."""
+    return derive_seed(request.config.stash[SETTINGS_KEY].seed, request.node.nodeid)

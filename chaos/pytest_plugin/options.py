@@ -10,6 +10,11 @@ TARGET_HELP = "target file describing the service under test (default: the refer
 BACKEND_HELP = "where the SUT and its dependencies run: local (processes on loopback) or docker"
 CONTRACT_HELP = "run only the experiments of this contract (repeatable), e.g. --chaos-contract cache_fallback"
 SUT_ENV_HELP = "extra environment for the SUT, NAME=VALUE, repeatable (e.g. SUT_DEFECTS=no_pool_timeout)"
+SEED_HELP = ("seed of every random choice (toxicity draws, fake-API failure fractions, {unique} tokens, "
+             "drawn fault timings); drawn and printed when absent; the same seed replays the same choices")
+GAMEDAY_HELP = ("game day: run the experiments one at a time on this terminal, pausing before inject, during "
+                "the hold and before heal for an operator's command, with a live view")
+REPORT_HELP = "write a JSON journal per experiment (DIR/journals/) and a self-contained HTML report (DIR/index.html)"
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -21,3 +26,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--chaos-contract", action="append", default=[], metavar="NAME", help=CONTRACT_HELP)
     parser.addini("chaos_target", TARGET_HELP)
     parser.addini("chaos_backend", BACKEND_HELP)
+    group.addoption("--chaos-seed", action="store", default=None, metavar="N", help=SEED_HELP)
+    parser.addini("chaos_seed", SEED_HELP)
+    group.addoption("--gameday", action="store_true", default=False, help=GAMEDAY_HELP)
+    parser.addini("chaos_gameday", GAMEDAY_HELP, type="bool", default=False)
+    group.addoption("--chaos-report", action="store", default=None, metavar="DIR", help=REPORT_HELP)
+    parser.addini("chaos_report", REPORT_HELP)

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from chaos.errors import ChaosError
+from chaos.experiment.seeding import draw_seed
 from chaos.target import Target, load_target
 
-__all__ = ["DEFAULT_TARGET_SOURCE", "SETTINGS_KEY", "TARGET_KEY", "ChaosSettings", "default_target_path",
-           "load_target_or_usage_error"]
+__all__ = ["DEFAULT_TARGET_SOURCE", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings",
+           "default_target_path", "load_target_or_usage_error"]
 
 BACKENDS = ("local", "docker")
 DEFAULT_TARGET_SOURCE = "default (the reference service)"
@@ -30,6 +31,9 @@ class ChaosSettings:
     target_source: str            # where the value came from, for messages and the report header
     backend: str
     sut_env: Mapping[str, str] = field(default_factory=dict)
+    seed: int = 0                 # the run seed: every experiment derives its own from it and its nodeid
+    seed_source: str = ""         # "--chaos-seed", ..., or "drawn" (printed so the run can be replayed)
+    gameday: bool = False         # --gameday: an operator answers the experiments' checkpoints
 
     @classmethod
     def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
@@ -60,7 +64,38 @@ class ChaosSettings:
             if not sep or not name.strip():
                 raise pytest.UsageError(f"--chaos-sut-env {item!r}: expected NAME=VALUE")
             sut_env[name.strip()] = value
-        return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env)
+        seed, seed_source = _resolve_seed(config, environ)
+        gameday = bool(config.getoption("gameday") or config.getini("chaos_gameday"))
+        if gameday and (config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None)):
+            raise pytest.UsageError("--gameday runs one experiment at a time on this terminal: drop -n/--numprocesses")
+        return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env,
+                   seed=seed, seed_source=seed_source, gameday=gameday)
+
+
+SEED_DRAWN = "drawn at random"
+WORKER_SEED_KEY = "chaos_seed"  # in xdist's workerinput: the controller's seed, so workers share it
+
+
+def _resolve_seed(config: pytest.Config, environ: Mapping[str, str]) -> tuple[int, str]:
+    """--chaos-seed, CHAOS_SEED, the ini's chaos_seed; else the xdist controller's (a worker must
+    not draw its own), else a fresh draw."""
+    raw, source = _first(
+        (config.getoption("chaos_seed"), "--chaos-seed"),
+        (environ.get("CHAOS_SEED"), "CHAOS_SEED environment variable"),
+        (config.getini("chaos_seed"), "chaos_seed in the ini file"),
+    )
+    if raw:
+        try:
+            seed = int(raw.strip())
+        except ValueError:
+            seed = -1
+        if seed < 0:
+            raise pytest.UsageError(f"invalid seed {raw!r} from {source}: expected an integer >= 0")
+        return seed, source
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and WORKER_SEED_KEY in workerinput:
+        return int(workerinput[WORKER_SEED_KEY]), SEED_DRAWN
+    return draw_seed(), SEED_DRAWN
 
 
 def _first(*candidates: tuple[object, str]) -> tuple[str, str]:

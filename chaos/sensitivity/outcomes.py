@@ -14,6 +14,7 @@ class Outcome(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"              # a contract was broken
     INCONCLUSIVE = "inconclusive"  # the experiment could not tell (fault left no trace, not healthy before)
+    ABORTED = "aborted"            # a stop condition (or the game-day operator) ended it early
     ERROR = "error"                # the run itself broke (setup error, crash)
     SKIPPED = "skipped"
 
@@ -26,6 +27,20 @@ class Result:
     duration_s: float
 
 
+def _failure_outcome(first_line: str) -> Outcome:
+    """Only the plugin's verdict messages ("FAILED: <check>: ...", "INCONCLUSIVE: ...", as pytest.fail
+    writes them, behind "Failed: ") are verdicts; any other failure is an exception in the experiment,
+    an error, so a crash can never pass for a caught defect."""
+    verdict = first_line.removeprefix("Failed: ")
+    if verdict.startswith("FAILED: "):
+        return Outcome.FAILED
+    if verdict.startswith("INCONCLUSIVE: "):
+        return Outcome.INCONCLUSIVE
+    if verdict.startswith("ABORTED: "):
+        return Outcome.ABORTED
+    return Outcome.ERROR
+
+
 def read_junit(path: Path) -> list[Result]:
     """Every test case of a JUnit XML file written by `pytest --junitxml`."""
     results: list[Result] = []
@@ -36,8 +51,7 @@ def read_junit(path: Path) -> list[Result]:
             text = (child.get("message") or child.text or "").strip()
             first = text.splitlines()[0] if text else ""
             if child.tag == "failure":
-                outcome = Outcome.INCONCLUSIVE if first.startswith("INCONCLUSIVE") else Outcome.FAILED
-                message = first
+                outcome, message = _failure_outcome(first), first.removeprefix("Failed: ")
             elif child.tag == "error":
                 outcome, message = Outcome.ERROR, first
             elif child.tag == "skipped":

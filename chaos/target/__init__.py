@@ -3,6 +3,7 @@
 from chaos.target.catalog import CONTRACTS as CONTRACTS
 from chaos.target.catalog import Param as Param
 from chaos.target.catalog import ParamKind as ParamKind
+from chaos.target.guards import GuardSpec as GuardSpec
 from chaos.target.loader import load_target as load_target
 from chaos.target.loader import template_values_names as template_values_names
 from chaos.target.model import ContractSpec as ContractSpec
@@ -21,6 +22,7 @@ __all__ = [
     "ContractSpec",
     "Dependency",
     "DependencyKind",
+    "GuardSpec",
     "LoadDefaults",
     "Param",
     "ParamKind",

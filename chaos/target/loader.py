@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from chaos.errors import TargetFileError
 from chaos.target._fields import Problems, describe
 from chaos.target.catalog import CONTRACTS, Param, ParamKind
+from chaos.target.guards import parse_guards
 from chaos.target.model import (
     ContractSpec,
     Dependency,
@@ -34,7 +35,7 @@ from chaos.target.templates import TemplateError, render, template_names
 
 __all__ = ["load_target", "template_values_names"]
 
-TOP_TABLES = ("service", "dependencies", "load", "contracts")
+TOP_TABLES = ("service", "dependencies", "load", "contracts", "guards")
 SERVICE_KEYS = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
                 "allow_remote", "env", "defects_env")
 DEFECTS_KEY = "defects"   # in every [contracts.*]: the service's defect switches that break it
@@ -77,10 +78,11 @@ def load_target(path: str | os.PathLike[str]) -> Target:
     service = _service(problems, raw, file.parent, template_values_names(deps))
     load = _load(problems, raw)
     contracts = _contracts(problems, raw, deps)
+    guards = parse_guards(problems, raw)
     if problems or service is None:
         raise TargetFileError(path=shown, problems=problems.lines or ["[service]: missing (required table)"])
     return Target(path=file, service=service, dependencies=MappingProxyType(deps), load=load,
-                  contracts=MappingProxyType(contracts))
+                  contracts=MappingProxyType(contracts), guards=guards)
 
 
 # --- [dependencies] -----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from chaos.target.guards import GuardSpec
+
 __all__ = [
     "ContractSpec",
     "Dependency",
@@ -158,6 +160,7 @@ class Target:
     dependencies: Mapping[str, Dependency]        # in file order
     load: LoadDefaults
     contracts: Mapping[str, ContractSpec]
+    guards: GuardSpec = field(default_factory=GuardSpec)   # [guards]: stop conditions (none by default)
 
     @property
     def target_dir(self) -> Path:

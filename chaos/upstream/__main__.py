@@ -23,6 +23,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 lets the OS pick (default)")
     parser.add_argument("--ready-file", type=Path, default=None,
                         help="write host:port here once listening")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the fail_fraction draws (also settable at run time; default: none)")
     return parser.parse_args(argv)
 
 
@@ -31,7 +33,7 @@ async def _main(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await serve(args.host, args.port, stop=stop, ready_file=args.ready_file)
+    await serve(args.host, args.port, stop=stop, ready_file=args.ready_file, seed=args.seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

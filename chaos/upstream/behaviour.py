@@ -34,9 +34,17 @@ class Behaviour:
     """What every API call gets until the behaviour is changed or reset.
 
     Order of effects for one call: `latency_ms` first (every call), then `reset_connection`, then
-    `hang`, then the first `fail_first` calls since this behaviour was set answer `fail_status`,
-    and the rest answer `status`. `retry_after_s` is sent as `Retry-After` with every answer whose
-    status is not 2xx (as an integer when whole, else a decimal, which our SUT also accepts).
+    `hang`, then the request-level failures, the first that applies winning: the first `fail_first`
+    calls since this behaviour was set answer `fail_status`; calls arriving inside the window
+    [`fail_from_s`, `fail_until_s`) after it was set answer `fail_window_status`; every
+    `fail_every`-th call (k, 2k, ...) answers `fail_every_status`; a `fail_fraction` of calls,
+    drawn per call, answer `fail_fraction_status`. The rest answer `status`. `retry_after_s` is sent
+    as `Retry-After` with every answer whose status is not 2xx (as an integer when whole, else a
+    decimal, which our SUT also accepts).
+
+    The fraction is drawn from the call's number and a seed (`seed`, else the server's, set with
+    `UpstreamControl.set_seed`), so the same seed fails the same calls in a replay; with no seed
+    at all the draws come from the OS and cannot be replayed.
     """
 
     latency_ms: int = 0                  # added before answering (ms)
@@ -46,6 +54,14 @@ class Behaviour:
     fail_first: int = 0                  # the first N calls after this behaviour was set get fail_status
     fail_status: int = 503
     reset_connection: bool = False       # close the socket abruptly (RST) without answering
+    fail_every: int = 0                  # every k-th call since set fails (k, 2k, ...); 0: off, 1: all
+    fail_every_status: int = 503
+    fail_fraction: float = 0.0           # this share of calls fails (0..1), drawn per call
+    fail_fraction_status: int = 503
+    fail_from_s: float | None = None     # failure window start, seconds after set (0 if only until is given)
+    fail_until_s: float | None = None    # failure window end, seconds after set (None: no end)
+    fail_window_status: int = 503
+    seed: int | None = None              # seed of the fraction draws (None: the server's seed)
 
     def __post_init__(self) -> None:
         _check_int(self.latency_ms, "latency_ms", minimum=0)
@@ -56,9 +72,33 @@ class Behaviour:
         _check_int(self.fail_first, "fail_first", minimum=0)
         _check_status(self.fail_status, "fail_status")
         _check_bool(self.reset_connection, "reset_connection")
+        _check_int(self.fail_every, "fail_every", minimum=0)
+        _check_status(self.fail_every_status, "fail_every_status")
+        _check_fraction(self.fail_fraction, "fail_fraction")
+        _check_status(self.fail_fraction_status, "fail_fraction_status")
+        for name in ("fail_from_s", "fail_until_s"):
+            if getattr(self, name) is not None:
+                _check_number(getattr(self, name), name)
+        if self.fail_from_s is not None and self.fail_until_s is not None and self.fail_until_s <= self.fail_from_s:
+            raise InvalidBehaviour(field="fail_until_s", problem=f"must be after fail_from_s ({self.fail_from_s:g} s), "
+                                                                 f"got {self.fail_until_s:g}")
+        _check_status(self.fail_window_status, "fail_window_status")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+            raise InvalidBehaviour(field="seed", problem=f"expected an integer or null, got {self.seed!r}")
         if self.hang and self.reset_connection:
             raise InvalidBehaviour(field="reset_connection",
                                    problem="cannot be combined with hang (choose one way of not answering)")
+
+    @property
+    def has_window(self) -> bool:
+        return self.fail_from_s is not None or self.fail_until_s is not None
+
+    def in_window(self, elapsed_s: float) -> bool:
+        """Whether a call `elapsed_s` after this behaviour was set falls in the failure window."""
+        if not self.has_window:
+            return False
+        start = self.fail_from_s or 0.0
+        return start <= elapsed_s and (self.fail_until_s is None or elapsed_s < self.fail_until_s)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object sent to and returned by `PUT /__chaos/behaviour`."""
@@ -95,6 +135,11 @@ def _check_status(value: object, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not _MIN_STATUS <= value <= _MAX_STATUS:
         raise InvalidBehaviour(field=name,
                                problem=f"expected an HTTP status {_MIN_STATUS}..{_MAX_STATUS}, got {value!r}")
+
+
+def _check_fraction(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidBehaviour(field=name, problem=f"expected a fraction 0..1 (a number), got {value!r}")
 
 
 def _check_number(value: object, name: str) -> None:

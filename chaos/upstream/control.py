@@ -44,6 +44,15 @@ class UpstreamControl:
         data = self._call("GET", "/log", params={"after_seq": after_seq})
         return [LoggedRequest.from_wire(item) for item in data["requests"]]
 
+    def set_seed(self, seed: int | None) -> None:
+        """Seed the `fail_fraction` draws of behaviours that carry no seed of their own (None: draw
+        from the OS, not replayable). `reset()` restores the seed the server started with."""
+        self._call("PUT", "/seed", json={"seed": seed})
+
+    def seed(self) -> int | None:
+        value = self._call("GET", "/seed")["seed"]
+        return None if value is None else int(value)
+
     def clear_log(self) -> None:
         """Forget logged calls; call numbers keep counting (unlike `reset`)."""
         self._call("DELETE", "/log")

@@ -2,19 +2,20 @@
 
 Each request-level fault is one rule: a function that either decides or passes (returns None).
 The rules run in order and the first decision wins; the default answers `behaviour.status`.
-A new fault (every k-th call, a fraction, a time window) is one more `Behaviour` field and one
-more rule in `RULES`; nothing else changes.
+A new fault is one more `Behaviour` field and one more rule in `RULES`, as the time window, every
+k-th call and the seeded fraction were added; nothing else changes.
 """
 
 from __future__ import annotations
 
 import enum
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from chaos.upstream.behaviour import Behaviour
 
-__all__ = ["RULES", "Action", "CallContext", "Decision", "decide"]
+__all__ = ["RULES", "Action", "CallContext", "Decision", "call_draw", "decide"]
 
 
 class Action(enum.StrEnum):
@@ -32,6 +33,7 @@ class CallContext:
     index_in_behaviour: int
     seq: int
     elapsed_in_behaviour_s: float   # since the behaviour was set; for time-window rules
+    draw: float = 1.0               # this call's uniform draw in [0, 1), for fraction rules (1.0: never)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +59,31 @@ def _fail_first(b: Behaviour, call: CallContext) -> Decision | None:
     return None
 
 
-RULES: tuple[Rule, ...] = (_reset_connection, _hang, _fail_first)
+def _fail_window(b: Behaviour, call: CallContext) -> Decision | None:
+    if b.in_window(call.elapsed_in_behaviour_s):
+        return Decision(action=Action.ANSWER, status=b.fail_window_status)
+    return None
+
+
+def _fail_every(b: Behaviour, call: CallContext) -> Decision | None:
+    if b.fail_every and call.index_in_behaviour % b.fail_every == 0:
+        return Decision(action=Action.ANSWER, status=b.fail_every_status)
+    return None
+
+
+def _fail_fraction(b: Behaviour, call: CallContext) -> Decision | None:
+    if call.draw < b.fail_fraction:
+        return Decision(action=Action.ANSWER, status=b.fail_fraction_status)
+    return None
+
+
+RULES: tuple[Rule, ...] = (_reset_connection, _hang, _fail_first, _fail_window, _fail_every, _fail_fraction)
+
+
+def call_draw(seed: int, index_in_behaviour: int) -> float:
+    """The uniform draw of call number `index_in_behaviour` under `seed`: a pure function of both,
+    so a replay fails the same calls whatever their timing (string seeds hash with SHA-512)."""
+    return random.Random(f"{seed}/{index_in_behaviour}").random()
 
 
 def decide(behaviour: Behaviour, call: CallContext) -> Decision:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import socket
 import struct
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from aiohttp import web
 
 from chaos.upstream.behaviour import Behaviour, InvalidBehaviour
-from chaos.upstream.decision import Action, CallContext, decide
+from chaos.upstream.decision import Action, CallContext, call_draw, decide
 from chaos.upstream.request_log import RequestLog
 
 __all__ = ["CONTROL_PREFIX", "UpstreamServer", "serve"]
@@ -48,10 +49,19 @@ class _Epoch:
 class _State:
     """Everything the handlers share; lives on one event loop, so no locking."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         self.epoch = _Epoch(behaviour=Behaviour())
         self.seq = 0
         self.log = RequestLog()
+        self.start_seed = seed
+        self.seed = seed  # of the fraction draws, unless the behaviour has its own
+        self.entropy = random.Random()  # only when no seed is set at all: not replayable, by choice
+
+    def draw(self, behaviour: Behaviour, index: int) -> float:
+        if not behaviour.fail_fraction:
+            return 1.0  # no draw needed: a behaviour without fractions never consumes entropy
+        seed = behaviour.seed if behaviour.seed is not None else self.seed
+        return call_draw(seed, index) if seed is not None else self.entropy.random()
 
     def set_behaviour(self, behaviour: Behaviour) -> None:
         self.epoch.released.set()
@@ -61,6 +71,7 @@ class _State:
         self.set_behaviour(Behaviour())
         self.seq = 0
         self.log.clear()
+        self.seed = self.start_seed
 
 
 _STATE_KEY = web.AppKey("state", _State)
@@ -98,7 +109,8 @@ async def _api_call(request: web.Request) -> web.StreamResponse:
     epoch = state.epoch
     epoch.calls += 1
     call = CallContext(index_in_behaviour=epoch.calls, seq=seq,
-                       elapsed_in_behaviour_s=time.monotonic() - epoch.set_at)
+                       elapsed_in_behaviour_s=time.monotonic() - epoch.set_at,
+                       draw=state.draw(epoch.behaviour, epoch.calls))
     state.log.arrive(seq=seq, method=request.method, path=request.path)
     behaviour = epoch.behaviour
     decision = decide(behaviour, call)
@@ -160,6 +172,25 @@ async def _get_log(request: web.Request, state: _State) -> web.Response:
     return web.json_response({"requests": entries, "dropped": state.log.dropped})
 
 
+async def _put_seed(request: web.Request, state: _State) -> web.Response:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, f"body: not valid JSON ({exc})")
+    if not isinstance(data, dict) or "seed" not in data:
+        return _error(400, 'body: expected {"seed": <integer or null>}')
+    seed = data["seed"]
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        return _error(400, f"seed: expected an integer or null, got {seed!r}")
+    state.seed = seed
+    log.info("seed set: %s", seed)
+    return web.json_response({"seed": seed})
+
+
+async def _get_seed(_request: web.Request, state: _State) -> web.Response:
+    return web.json_response({"seed": state.seed})
+
+
 async def _clear_log(_request: web.Request, state: _State) -> web.Response:
     cleared = len(state.log.entries())
     state.log.clear()
@@ -175,6 +206,8 @@ _CONTROL_ROUTES: dict[tuple[str, str], _ControlHandler] = {
     ("reset", "POST"): _reset,
     ("log", "GET"): _get_log,
     ("log", "DELETE"): _clear_log,
+    ("seed", "PUT"): _put_seed,
+    ("seed", "GET"): _get_seed,
 }
 
 
@@ -191,10 +224,10 @@ async def _control(request: web.Request) -> web.Response:
     return await handler(request, request.app[_STATE_KEY])
 
 
-def build_app() -> web.Application:
+def build_app(seed: int | None = None) -> web.Application:
     """The aiohttp application: control routes first, then every other path is an API call."""
     app = web.Application()
-    app[_STATE_KEY] = _State()
+    app[_STATE_KEY] = _State(seed)
     app.router.add_route("*", CONTROL_PREFIX + "{name:.*}", _control)
     app.router.add_route("*", "/{tail:.*}", _api_call)
     return app
@@ -203,10 +236,10 @@ def build_app() -> web.Application:
 class UpstreamServer:
     """The server on one event loop: `await start()`, then `host`/`port`/`url`, then `await stop()`."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, seed: int | None = None) -> None:
         self._host = host
         self._port = port
-        self._app = build_app()
+        self._app = build_app(seed)
         # handler_cancellation: a client that gives up (e.g. the SUT's timeout) cancels its call,
         # so a hung or sleeping handler does not outlive it and its log status stays None.
         self._runner = web.AppRunner(self._app, handler_cancellation=True, access_log=None,
@@ -238,9 +271,10 @@ def _write_ready_file(path: Path, host: str, port: int) -> None:
     os.replace(tmp, path)
 
 
-async def serve(host: str, port: int, *, stop: asyncio.Event, ready_file: Path | None = None) -> None:
+async def serve(host: str, port: int, *, stop: asyncio.Event, ready_file: Path | None = None,
+                seed: int | None = None) -> None:
     """Run until `stop` is set; once listening, write `host:port` to `ready_file` (if given)."""
-    server = UpstreamServer(host=host, port=port)
+    server = UpstreamServer(host=host, port=port, seed=seed)
     await server.start()
     try:
         if ready_file is not None:

@@ -12,41 +12,29 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import docker
 import httpx
 import psycopg
 import pytest
 import redis as redis_py
+from support.docker_engine import local_images, requires_engine
+from support.envs import REFERENCE_TARGET
 
-from chaos.env.docker import ENGINE_HINT, DockerBackend, DockerEnvironment, SignalRoute, engine_problem
+from chaos.env.docker import LOCAL_IMAGES, DockerBackend, DockerEnvironment, SignalRoute
 from chaos.target import load_target
 from chaos.waiting import wait_until
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE_TARGET = REPO / "fixtures" / "sut" / "chaos.toml"
-LOCAL_IMAGES = {
-    "CHAOS_POSTGRES_IMAGE": "chaos-suite/postgres:local",
-    "CHAOS_REDIS_IMAGE": "chaos-suite/redis:local",
-    "CHAOS_TOXIPROXY_IMAGE": "chaos-suite/toxiproxy:local",
-    "CHAOS_UPSTREAM_IMAGE": "chaos-suite/upstream:local",
-    "CHAOS_SUT_IMAGE": "chaos-suite/sut:local",
-}
 ITEMS = "/api/items?page=1&per_page=10"
 
-_PROBLEM = engine_problem()
-pytestmark = pytest.mark.skipif(_PROBLEM is not None, reason=f"{_PROBLEM}: {ENGINE_HINT}")
+pytestmark = requires_engine
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironment]:
     """The reference service and its dependencies as one compose project, for the whole module."""
     client = docker.from_env(timeout=30)
-    with pytest.MonkeyPatch.context() as mp:
-        for var, image in LOCAL_IMAGES.items():   # nothing can be pulled here: use the local builds
-            if var not in os.environ and client.images.list(name=image):
-                mp.setenv(var, image)
+    with local_images(client):
         environment = DockerBackend().start(load_target(REFERENCE_TARGET), worker_id="gw-handles",
                                             workdir=tmp_path_factory.mktemp("docker-handles"))
         try:
@@ -179,7 +167,7 @@ def test_the_fake_api_is_steered_through_its_handle(env: DockerEnvironment) -> N
 
 
 def test_sigterm_drains_and_exits_0_the_container_stays_down_heal_starts_it(env: DockerEnvironment) -> None:
-    sut = env.sut
+    sut = env.docker_sut
     sut.signal(signal.SIGTERM)
     assert sut.last_signal_route is SignalRoute.HOST_PID
     code = sut.wait_exit(15.0)    # SHUTDOWN_PRESTOP_S 0.5 + an idle drain: about 1 s
@@ -193,7 +181,7 @@ def test_sigterm_drains_and_exits_0_the_container_stays_down_heal_starts_it(env:
 
 
 def test_sigkill_is_seen_although_the_policy_restarts_the_service(env: DockerEnvironment) -> None:
-    sut = env.sut
+    sut = env.docker_sut
     before = sut.container.state()
     sut.signal(signal.SIGKILL)
     assert sut.wait_exit(10.0) == -9
@@ -221,7 +209,7 @@ def test_heal_removes_toxics_enables_proxies_and_unpauses(env: DockerEnvironment
 
 
 def test_restart_with_extra_env_recreates_the_service(env: DockerEnvironment) -> None:
-    sut = env.sut
+    sut = env.docker_sut
     sut.restart(extra_env={"SUT_LOG_LEVEL": "warning"})
     assert "SUT_LOG_LEVEL=warning" in sut.container.container().attrs["Config"]["Env"]
     sut.restart()

@@ -19,26 +19,17 @@ from pathlib import Path
 import docker
 import httpx
 import pytest
+from support.docker_engine import local_images, requires_engine
+from support.envs import REFERENCE_TARGET
 
-from chaos.env.docker import ENGINE_HINT, DockerBackend, engine_problem, reap_orphaned_projects
+from chaos.env.docker import DockerBackend, reap_orphaned_projects
 from chaos.env.docker._container import PROJECT_LABEL
 from chaos.env.process import process_start_ticks
 from chaos.errors import DependencyStartTimeout
 from chaos.target import load_target
 from chaos.waiting import wait_until
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE_TARGET = REPO / "fixtures" / "sut" / "chaos.toml"
-LOCAL_IMAGES = {
-    "CHAOS_POSTGRES_IMAGE": "chaos-suite/postgres:local",
-    "CHAOS_REDIS_IMAGE": "chaos-suite/redis:local",
-    "CHAOS_TOXIPROXY_IMAGE": "chaos-suite/toxiproxy:local",
-    "CHAOS_UPSTREAM_IMAGE": "chaos-suite/upstream:local",
-    "CHAOS_SUT_IMAGE": "chaos-suite/sut:local",
-}
-
-_PROBLEM = engine_problem()
-pytestmark = pytest.mark.skipif(_PROBLEM is not None, reason=f"{_PROBLEM}: {ENGINE_HINT}")
+pytestmark = requires_engine
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +40,8 @@ def client() -> Iterator[docker.DockerClient]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_images(client: docker.DockerClient) -> Iterator[None]:
-    """Use the local builds of scripts/docker-engine.sh where no CHAOS_*_IMAGE override is set and
-    they exist (nothing can be pulled on these machines)."""
-    with pytest.MonkeyPatch.context() as mp:
-        for var, image in LOCAL_IMAGES.items():
-            if var not in os.environ and client.images.list(name=image):
-                mp.setenv(var, image)
+def use_local_images(client: docker.DockerClient) -> Iterator[None]:
+    with local_images(client):
         yield
 
 

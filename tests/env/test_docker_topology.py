@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support.envs import REFERENCE_TARGET
 
 from chaos.env.docker import ComposeSpec, NetworkMode
 from chaos.env.docker._compose import ComposeCli, find_compose
@@ -16,9 +17,6 @@ from chaos.env.docker._topology import Topology, compose_variable
 from chaos.env.docker.sut import write_env_file
 from chaos.errors import EngineError, ToolMissing
 from chaos.target import load_target
-
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE_TARGET = REPO / "fixtures" / "sut" / "chaos.toml"
 
 
 def topology(mode: NetworkMode) -> Topology:

@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 import redis
-from support.envs import TINY_TARGET, listening, sut_environ, write_target
+from support.envs import REFERENCE_TARGET, TINY_TARGET, listening, sut_environ, write_target
 
 from chaos.env import Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle, SutHandle
 from chaos.env.local import LocalBackend, LocalEnvironment
@@ -253,7 +253,6 @@ def test_ports_are_loopback_only(tiny_env: LocalEnvironment) -> None:
         assert sock.connect_ex(("127.0.0.2", tiny_env.postgres().direct.port)) != 0
 
 
-REFERENCE_TARGET = Path(__file__).resolve().parents[2] / "fixtures" / "sut" / "chaos.toml"
 
 
 @pytest.mark.skipif(not REFERENCE_TARGET.is_file(), reason="the reference service is not in this checkout")

@@ -23,8 +23,10 @@ def connect(pg: LocalPostgres, timeout_s: int = 2) -> psycopg.Connection[tuple[o
     return psycopg.connect(pg.dsn(proxied=False), autocommit=True, connect_timeout=timeout_s)
 
 
-def test_fresh_cluster_from_template_is_fast(pg_tools: PostgresTools, pg_template: Path,
-                                             tmp_path: Path) -> None:
+def test_fresh_cluster_from_template_serves_its_schema(pg_tools: PostgresTools, pg_template: Path,
+                                                      tmp_path: Path) -> None:
+    """A cluster copied from the template comes up with the target's role, database and init_sql.
+    How fast is measured by bench/env_startup.py, not asserted here."""
     (tmp_path / "pg").mkdir()
     tmp_path.chmod(0o711)
     schema = tmp_path / "schema.sql"
@@ -34,11 +36,7 @@ def test_fresh_cluster_from_template_is_fast(pg_tools: PostgresTools, pg_templat
                        tools=pg_tools, run_as=postgres_run_as())
     pg.attach_proxy("none", pg.direct)
     try:
-        started = time.monotonic()
         pg.start()
-        elapsed = time.monotonic() - started
-        # target < 2 s (measured ~0.4 s idle); 4 s tolerates a CPU shared with other developers
-        assert elapsed < 4.0, f"fresh cluster took {elapsed:.2f} s"
         with connect(pg) as conn:
             assert conn.execute("SELECT current_user, count(*) FROM items").fetchone() == ("app", 2)
         assert (pg.data_dir / "PG_VERSION").is_file()

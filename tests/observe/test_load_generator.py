@@ -71,8 +71,11 @@ def test_saturated_slots_are_skipped_not_queued(server: ObservedServer, timeline
     # two requests occupy both slots for 1 s; every other slot of the 0.5 s run is skipped
     assert stats.sent == 2
     assert stats.answered == 2
-    assert stats.skipped == stats.planned - 2 == 18
-    assert len(timeline.events(RequestSkipped)) == 18
+    # 18 slots fall due while both are busy; a loop lagging on a loaded machine may reach the time
+    # limit before the last one or two are due (as in the pacing test above): 16..18, never queued
+    assert stats.planned == 20
+    assert 16 <= stats.skipped <= 18
+    assert len(timeline.events(RequestSkipped)) == stats.skipped
     assert len(server.arrivals_for("/slow")) == 2
 
 

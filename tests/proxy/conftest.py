@@ -3,10 +3,7 @@ removes every proxy after each test, and a real redis-server where a real protoc
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +13,7 @@ import pytest
 import redis
 from support.sockets import EchoServer, echo_server, unused_port
 
+from chaos.env.process import reap_group
 from chaos.proxy import EmbeddedProxy, ToxiproxyClient
 from chaos.waiting import wait_until
 
@@ -68,10 +66,4 @@ def redis_url() -> Iterator[str]:
             client.close()
             yield f"127.0.0.1:{port}"
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+            reap_group(proc.pid, grace_s=5.0, leader=proc)

@@ -1,4 +1,4 @@
-"""Helpers for the local backend's tests (imported by name: tests/ has no packages)."""
+"""Helpers for the environment tests (imported by name: tests/ has no packages)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def group_alive(pgid: int) -> bool:
 
 
 TINY_TARGET = Path(__file__).parent / "targets" / "tiny" / "chaos.toml"
+REFERENCE_TARGET = Path(__file__).resolve().parents[2] / "fixtures" / "sut" / "chaos.toml"
 
 
 def sut_environ(pid: int) -> dict[str, str]:

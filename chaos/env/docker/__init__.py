@@ -17,11 +17,14 @@ from chaos.env.docker.engine import ENGINE_HINT as ENGINE_HINT
 from chaos.env.docker.engine import engine_problem as engine_problem
 from chaos.env.docker.environment import DockerEnvironment as DockerEnvironment
 from chaos.env.docker.environment import EnvironmentTimeouts as EnvironmentTimeouts
+from chaos.env.docker.images import LOCAL_IMAGES as LOCAL_IMAGES
+from chaos.env.docker.images import local_image_overrides as local_image_overrides
 from chaos.env.docker.project import ComposeSpec as ComposeSpec
 from chaos.env.docker.sut import DockerSut as DockerSut
 
 __all__ = [
     "ENGINE_HINT",
+    "LOCAL_IMAGES",
     "ComposeSpec",
     "DockerBackend",
     "DockerDependency",
@@ -34,5 +37,6 @@ __all__ = [
     "NetworkMode",
     "SignalRoute",
     "engine_problem",
+    "local_image_overrides",
     "reap_orphaned_projects",
 ]

@@ -19,13 +19,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from chaos.env.base import Endpoint
 from chaos.env.ports import LOOPBACK, free_port
+from chaos.env.urls import dependency_url
 from chaos.target import Dependency, DependencyKind, Target
 
-__all__ = ["DependencyPorts", "NetworkMode", "Topology", "compose_variable", "dependency_url"]
+__all__ = ["DependencyPorts", "NetworkMode", "Topology", "compose_variable"]
 
 
 class NetworkMode(enum.StrEnum):
@@ -38,16 +38,6 @@ class NetworkMode(enum.StrEnum):
 def compose_variable(dependency: str, suffix: str) -> str:
     """`CHAOS_<DEPENDENCY>_<SUFFIX>`, the Compose variable for a dependency (`my-db` -> `MY_DB`)."""
     return f"CHAOS_{re.sub(r'[^A-Za-z0-9]', '_', dependency).upper()}_{suffix}"
-
-
-def dependency_url(dependency: Dependency, endpoint: Endpoint) -> str:
-    """The URL a client uses for `dependency` at `endpoint` (same shapes as the local backend's)."""
-    if dependency.kind is DependencyKind.POSTGRES:
-        return (f"postgresql://{quote(dependency.user, safe='')}:{quote(dependency.password, safe='')}"
-                f"@{endpoint.host}:{endpoint.port}/{quote(dependency.database, safe='')}")
-    if dependency.kind is DependencyKind.REDIS:
-        return f"redis://{endpoint.host}:{endpoint.port}/0"
-    return f"http://{endpoint.host}:{endpoint.port}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,11 +7,11 @@ next start on the same engine, as the local backend's registry reaps orphaned pr
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import secrets
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from chaos.env.docker._topology import NetworkMode, Topology
 from chaos.env.docker.engine import connect_engine, network_mode
 from chaos.env.docker.environment import DockerEnvironment, EnvironmentTimeouts, remove_project
 from chaos.env.docker.project import ComposeSpec
+from chaos.env.environment import make_workdir
 from chaos.env.process import process_start_ticks
 from chaos.target import Target
 
@@ -91,10 +92,7 @@ class DockerBackend:
         mode = self.network or network_mode(client)
         command = find_compose()
         files = self.compose.files_for(mode)
-        if workdir is None:
-            workdir = Path(tempfile.mkdtemp(prefix=f"chaos-docker-{worker_id}-"))
-        else:
-            workdir.mkdir(parents=True, exist_ok=True)
+        workdir = make_workdir(workdir, prefix=f"chaos-docker-{worker_id}-")
         services = {name: self.compose.service_for(name) for name in target.dependencies}
         topology = Topology.allocate(target, mode=mode, services=services,
                                      toxiproxy_service=self.compose.toxiproxy_service)
@@ -103,12 +101,5 @@ class DockerBackend:
         env = DockerEnvironment(target=target, client=client, compose=cli, spec=self.compose,
                                 topology=topology, workdir=workdir, timeouts=self.timeouts)
         env.reaped = reaped
-        try:
-            env.start_all(dict(sut_env or {}))
-        except BaseException as exc:
-            try:
-                env.close()
-            except Exception as close_exc:
-                exc.add_note(f"also, bringing the half-started project down failed: {close_exc}")
-            raise
+        env.start_or_close(functools.partial(env.start_all, dict(sut_env or {})))
         return env

@@ -21,16 +21,14 @@ import socket
 import threading
 import time
 
-import psycopg
-import redis as redis_py
-from psycopg import sql
-
 from chaos.env.base import Endpoint
 from chaos.env.docker._container import ContainerState, ServiceContainer, SignalRoute
-from chaos.env.docker._topology import DependencyPorts, dependency_url
-from chaos.env.ports import port_accepts
-from chaos.env.postgres import ADMIN_APPLICATION_NAME
-from chaos.env.redis import ADMIN_CLIENT_NAME
+from chaos.env.docker._topology import DependencyPorts
+from chaos.env.ports import port_accepts, wait_port_closed
+from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo, run_script
+from chaos.env.redis_admin import RedisAdmin
+from chaos.env.signals import FATAL_SIGNALS
+from chaos.env.urls import dependency_url
 from chaos.errors import DependencyStartTimeout
 from chaos.target import Dependency
 from chaos.upstream.control import UpstreamControl
@@ -38,13 +36,7 @@ from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = ["DockerDependency", "DockerPostgres", "DockerRedis", "DockerUpstream"]
 
-_FATAL = {signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGABRT}
 _LOG_TAIL_LINES = 30
-
-_CLIENT_BACKENDS = sql.SQL(
-    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
-    "AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM {admin} ORDER BY pid"
-).format(admin=sql.Literal(ADMIN_APPLICATION_NAME))
 
 
 class DockerDependency:
@@ -129,7 +121,7 @@ class DockerDependency:
         """An operator stop: `docker stop` (its stop signal, then SIGKILL); the engine leaves it down."""
         with self._lock:
             self.container.stop(self.stop_timeout_s)
-            self._wait_port_closed()
+            wait_port_closed(self.direct, name=self.name)
 
     def start(self) -> None:
         with self._lock:
@@ -150,7 +142,7 @@ class DockerDependency:
             if before.paused and sig is not signal.SIGKILL:
                 self.container.unpause()   # a frozen process would not act on the signal
             self.last_signal_route = self.container.deliver_signal(sig)
-            if sig in _FATAL:
+            if sig in FATAL_SIGNALS:
                 wait_until(lambda: self._died_since(since, before), timeout_s=self.stop_timeout_s + 5,
                            interval_s=0.05, what=f"{self.kind} {self.name} to exit after {sig.name}")
 
@@ -172,18 +164,26 @@ class DockerDependency:
     def logs(self, *, tail: int | None = None) -> str:
         return self.container.logs(tail=tail)
 
+    def recover(self) -> list[str]:
+        """heal()'s step: unpause, start, or wait for the restart policy to bring it back; what was done."""
+        repairs: list[str] = []
+        state = self.state()
+        if state.paused:
+            self.resume()
+            repairs.append(f"unpaused {self.kind} {self.name} (container {self.service})")
+        if not state.running:
+            self.start()
+            repairs.append(f"started {self.kind} {self.name} again (container was {state.status})")
+        elif state.restarting or not self.is_running():
+            self.wait_ready(self.start_timeout_s)
+            repairs.append(f"waited for {self.kind} {self.name} to come back (restart policy)")
+        return repairs
+
     def close(self) -> None:
         """Nothing of its own to release (the project's `down` removes the container)."""
 
-    def _wait_port_closed(self) -> None:
-        try:
-            wait_until(lambda: not port_accepts(self.direct, timeout_s=0.2), timeout_s=5.0,
-                       what=f"{self.name} to stop listening on {self.direct.address}")
-        except WaitTimeout:
-            return   # callers check is_running(); a stray listener is reported there
 
-
-class DockerPostgres(DockerDependency):
+class DockerPostgres(PostgresAdmin, DockerDependency):
     """A `PostgresHandle` on a Postgres container (official image or the local build)."""
 
     kind = "postgres"
@@ -196,53 +196,19 @@ class DockerPostgres(DockerDependency):
         """The target's role (the superuser the image created), straight to the server, tagged so it
         never counts as one of the SUT's connections."""
         dep = self.dependency
-        return psycopg.conninfo.make_conninfo(
-            host=self.direct.host, port=self.direct.port, user=dep.user, password=dep.password,
-            dbname=dep.database, application_name=ADMIN_APPLICATION_NAME, connect_timeout=2)
-
-    def _admin(self) -> psycopg.Connection[tuple[int]]:
-        conn: psycopg.Connection[tuple[int]] = psycopg.connect(self.admin_dsn(), autocommit=True)
-        return conn
-
-    def _check_ready(self) -> bool:
-        with self._admin() as conn:
-            conn.execute("SELECT 1")
-        return True
+        return admin_conninfo(self.direct, user=dep.user, password=dep.password, dbname=dep.database)
 
     def run_init_sql(self) -> None:
         """The target's init_sql, once, on the fresh database."""
         if self.dependency.init_sql is not None:
-            script = self.dependency.init_sql.read_text()
-            with self._admin() as conn:
-                conn.execute(script.encode())   # no parameters: simple protocol, several statements
-
-    def client_backend_pids(self) -> list[int]:
-        with self._admin() as conn:
-            return [row[0] for row in conn.execute(_CLIENT_BACKENDS).fetchall()]
-
-    def terminate_client_backends(self) -> list[int]:
-        query = sql.SQL("SELECT pid FROM ({}) AS b WHERE pg_terminate_backend(pid)").format(_CLIENT_BACKENDS)
-        with self._admin() as conn:
-            return [row[0] for row in conn.execute(query).fetchall()]
+            run_script(self.admin_dsn(), self.dependency.init_sql)
 
 
-class DockerRedis(DockerDependency):
+class DockerRedis(RedisAdmin, DockerDependency):
     """A `RedisHandle` on a Redis container."""
 
     kind = "redis"
     stop_timeout_s = 5.0
-
-    def _client(self) -> redis_py.Redis:
-        return redis_py.Redis(host=self.direct.host, port=self.direct.port, socket_timeout=1.0,
-                              socket_connect_timeout=1.0, client_name=ADMIN_CLIENT_NAME)
-
-    def _check_ready(self) -> bool:
-        with self._client() as client:
-            return bool(client.ping())
-
-    def client_count(self) -> int:
-        with self._client() as client:
-            return sum(1 for c in client.client_list() if c.get("name") != ADMIN_CLIENT_NAME)
 
 
 class DockerUpstream(DockerDependency):

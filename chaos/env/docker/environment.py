@@ -15,26 +15,25 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 import docker
 import docker.errors
 from docker.models.containers import Container
 
-from chaos.env.base import DependencyHandle
 from chaos.env.docker._compose import ComposeCli
 from chaos.env.docker._container import PROJECT_LABEL, ServiceContainer
 from chaos.env.docker._topology import NetworkMode, Topology
 from chaos.env.docker.dependencies import DockerDependency, DockerPostgres, DockerRedis, DockerUpstream
-from chaos.env.docker.healing import heal_compose_environment
 from chaos.env.docker.project import ComposeSpec
 from chaos.env.docker.sut import DockerSut
+from chaos.env.environment import EnvironmentBase
+from chaos.env.healing import ProxySpec, heal_environment
 from chaos.errors import DependencyStartTimeout, EngineError, ToxiproxyApiError
 from chaos.proxy.client import ToxiproxyClient
 from chaos.target import DependencyKind, Target, render
@@ -43,8 +42,6 @@ from chaos.waiting import WaitTimeout, wait_until
 __all__ = ["DockerEnvironment", "EnvironmentTimeouts", "remove_project"]
 
 log = logging.getLogger("chaos.env.docker")
-
-_D = TypeVar("_D", bound=DockerDependency)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,116 +91,60 @@ def _start_all(containers: list[ServiceContainer]) -> None:
             future.result()
 
 
-class DockerEnvironment:
+class DockerEnvironment(EnvironmentBase[DockerPostgres, DockerRedis, DockerUpstream, DockerSut]):
     """A compose project running the SUT and its dependencies (implements `chaos.env.base.Environment`)."""
 
     backend = "docker"
+    postgres_type = DockerPostgres
+    redis_type = DockerRedis
+    upstream_type = DockerUpstream
 
     def __init__(self, *, target: Target, client: docker.DockerClient, compose: ComposeCli, spec: ComposeSpec,
                  topology: Topology, workdir: Path, timeouts: EnvironmentTimeouts) -> None:
-        self.target = target
+        super().__init__(target=target, env_id=compose.project, workdir=workdir)
         self.client = client
         self.compose = compose
         self.spec = spec
         self.topology = topology
-        self.workdir = workdir
         self.timeouts = timeouts
-        self.env_id = compose.project
-        self.dependencies: dict[str, DependencyHandle] = {}
-        self.startup_times: dict[str, float] = {}   # seconds per step, for bench/docker_vs_local.py
-        self.reaped: list[str] = []                  # orphaned projects removed before this start
-        self.proxy_specs: dict[str, tuple[str, str]] = {}   # proxy name -> (listen, upstream)
+        self.proxy_url = topology.toxiproxy_url
+        self.proxy_specs: dict[str, ProxySpec] = {}   # proxy name -> as created at start-up
         self._deps: dict[str, DockerDependency] = {}
-        self._proxy: ToxiproxyClient | None = None
-        self._sut: DockerSut | None = None
-        self._closed = False
+        # registered first, so it runs last: whatever else fails, the project's containers go
+        self._on_close("the compose project", self._remove_project)
 
     # --- Environment -------------------------------------------------------------------------------
 
     @property
-    def proxy(self) -> ToxiproxyClient:
-        if self._proxy is None:
-            raise RuntimeError(f"environment {self.env_id}: the proxy is not started")
-        return self._proxy
-
-    @property
-    def proxy_url(self) -> str:
-        return self.topology.toxiproxy_url
-
-    @property
-    def sut(self) -> DockerSut:
-        if self._sut is None:
-            raise RuntimeError(f"environment {self.env_id}: the SUT is not started")
-        return self._sut
-
-    def dependency(self, name: str) -> DependencyHandle:
-        try:
-            return self.dependencies[name]
-        except KeyError:
-            raise KeyError(f"no dependency {name!r} in {self.target.path} "
-                           f"(declared: {', '.join(self.dependencies) or 'none'})") from None
-
-    def postgres(self, name: str | None = None) -> DockerPostgres:
-        """The Postgres dependency called `name`, or the only one."""
-        return self._one(DockerPostgres, DependencyKind.POSTGRES, name)
-
-    def redis(self, name: str | None = None) -> DockerRedis:
-        return self._one(DockerRedis, DependencyKind.REDIS, name)
-
-    def upstream(self, name: str | None = None) -> DockerUpstream:
-        return self._one(DockerUpstream, DependencyKind.HTTP, name)
+    def docker_sut(self) -> DockerSut:
+        """The SUT handle with the docker backend's extras (container, env_file, last_signal_route)."""
+        return self._require_sut()
 
     def container(self, service: str) -> ServiceContainer:
         """Any service of the project by its compose name (e.g. "toxiproxy")."""
         return ServiceContainer(self.client, project=self.env_id, service=service)
 
-    def urls(self) -> dict[str, str]:
-        """What `chaos up` prints: the SUT, each dependency direct and proxied, the proxy API."""
-        urls = {"sut": self.sut.base_url, "proxy api": self.proxy_url}
-        for name, dep in self._deps.items():
-            urls[f"{name} (proxied)"] = dep.url(proxied=True)
-            urls[f"{name} (direct)"] = dep.url(proxied=False)
-        return urls
-
     def heal(self) -> list[str]:
         """Back to the healthy baseline (see the Environment protocol); returns what was repaired."""
-        return heal_compose_environment(dependencies=self._deps, proxy=self.proxy,
-                                        proxy_specs=self.proxy_specs, sut=self.sut)
+        return heal_environment(dependencies=self._deps.values(), proxy=self.proxy,
+                                proxies=self.proxy_specs.values(), sut=self.docker_sut)
 
-    def close(self) -> None:
-        """`compose down -v`, then remove whatever of the project is left, then the work dir.
+    # --- close -------------------------------------------------------------------------------------
 
-        Idempotent; every step runs even if an earlier one fails, and failures are raised together.
-        """
-        if self._closed:
-            return
-        self._closed = True
-        errors: list[str] = []
-        for dep in self._deps.values():
-            dep.close()
-        if self._proxy is not None:
-            self._proxy.close()
+    def _remove_project(self) -> None:
+        """Remove whatever of the project is left; if the SDK fails, `compose down -v` instead."""
         try:
             removed = remove_project(self.client, self.env_id)
             log.debug("environment %s: removed %s", self.env_id, ", ".join(removed))
         except docker.errors.DockerException as exc:
-            errors.append(f"removing the project's containers: {exc}")
             try:
                 self.compose.run("down", "-v", "--remove-orphans", "-t", "2", timeout_s=self.timeouts.down_s)
-                errors.pop()
             except EngineError as down_exc:
-                errors.append(f"compose down: {down_exc}")
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        if self.workdir.exists():
-            errors.append(f"work dir {self.workdir} could not be removed")
-        if errors:
-            raise EngineError(operation=f"closing environment {self.env_id}", message="; ".join(errors))
+                raise EngineError(operation="removing the project's containers",
+                                  message=f"{exc}; compose down: {down_exc}") from down_exc
 
-    def __enter__(self) -> DockerEnvironment:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _close_failed(self, errors: list[str]) -> Exception:
+        return EngineError(operation=f"closing environment {self.env_id}", message="; ".join(errors))
 
     # --- start-up ----------------------------------------------------------------------------------
 
@@ -222,14 +163,9 @@ class DockerEnvironment:
             if isinstance(dep, DockerPostgres):
                 dep.run_init_sql()
         self._timed("proxies", self._create_proxies)
-        self._timed("start sut", self.sut.container.start)
-        self._timed("sut", self.sut.wait_ready)
+        self._timed("start sut", self.docker_sut.container.start)
+        self._timed("sut", self.docker_sut.wait_ready)
         self.startup_times["total"] = time.monotonic() - t0
-
-    def _timed(self, label: str, step: Callable[[], object]) -> None:
-        start = time.monotonic()
-        step()
-        self.startup_times[label] = time.monotonic() - start
 
     def _build_handles(self, sut_env: Mapping[str, str]) -> None:
         kinds: dict[DependencyKind, type[DockerDependency]] = {
@@ -240,16 +176,17 @@ class DockerEnvironment:
             handle = kinds[ports.dependency.kind](ports=ports, container=container)
             handle.start_timeout_s = max(handle.start_timeout_s, self.timeouts.dependency_s)
             self._deps[name] = handle
-            self.dependencies[name] = handle
+            self._add_dependency(name, handle)
+            self._on_close(f"{handle.kind} {name}", handle.close)
         service = self.target.service
         values = self.topology.template_values(target_dir=self.target.target_dir, workdir=self.workdir)
         env = {name: render(value, values) for name, value in service.env.items()}
         env.update(sut_env)
         base_url = render(service.url, {**values, **self.topology.suite_values()})
-        self._sut = DockerSut(
+        self._set_sut(DockerSut(
             service=service, base_url=base_url, env=env, env_file=self.workdir / "sut.env",
             container=ServiceContainer(self.client, project=self.env_id, service=self.spec.sut_service),
-            recreate=self._recreate_sut)
+            recreate=self._recreate_sut))
 
     def _recreate_sut(self) -> None:
         self.compose.run("up", "-d", "--no-deps", "--force-recreate", self.spec.sut_service,
@@ -257,7 +194,8 @@ class DockerEnvironment:
 
     def _wait_proxy_api(self) -> None:
         client = ToxiproxyClient(self.topology.toxiproxy_url, timeout_s=2.0)
-        self._proxy = client
+        self.proxy = client
+        self._on_close("the proxy client", client.close)
         try:
             wait_until(client.version, timeout_s=self.timeouts.proxy_s, interval_s=0.05,
                        what=f"toxiproxy API at {client.url}")
@@ -290,12 +228,13 @@ class DockerEnvironment:
                     raise
                 # docker/toxiproxy.json created it at start (bridge setup): point it where we want
                 client.update_proxy(dep.proxy_name, upstream=upstream, listen=listen)
-            self.proxy_specs[dep.proxy_name] = (listen, upstream)
+            self.proxy_specs[dep.proxy_name] = ProxySpec(name=dep.proxy_name, listen=listen, upstream=upstream)
 
-    def _one(self, cls: type[_D], kind: DependencyKind, name: str | None) -> _D:
-        found = [d for n, d in self._deps.items() if isinstance(d, cls) and (name is None or n == name)]
-        if len(found) != 1:
-            have = [n for n, d in self._deps.items() if isinstance(d, cls)]
-            raise KeyError(f"{self.target.path}: expected one {kind.value} dependency"
-                           f"{f' named {name!r}' if name else ''}, found {have or 'none'}")
-        return found[0]
+
+if TYPE_CHECKING:   # mypy proves, on every run, that the docker backend implements the protocols
+    from chaos.env.base import Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle, SutHandle
+
+    def _conforms(*, env: DockerEnvironment, pg: DockerPostgres, rd: DockerRedis, up: DockerUpstream,
+                  sut: DockerSut) -> tuple[Environment, PostgresHandle, RedisHandle, HttpUpstreamHandle,
+                                           SutHandle]:
+        return env, pg, rd, up, sut

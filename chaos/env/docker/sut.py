@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import enum
 import signal
-import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import httpx
-
 from chaos.env.docker._container import ServiceContainer, SignalRoute, exit_code_from_status
+from chaos.env.service import ServiceHandle
 from chaos.errors import DependencyStartTimeout, EngineError
 from chaos.target import Service
 from chaos.waiting import WaitTimeout, wait_until
@@ -41,40 +39,25 @@ def write_env_file(path: Path, env: Mapping[str, str]) -> None:
     tmp.replace(path)
 
 
-class DockerSut:
-    """A `SutHandle` over the SUT's container. `recreate` re-runs Compose for it (new environment)."""
+class DockerSut(ServiceHandle):
+    """A `SutHandle` over the SUT's container. `recreate` re-runs Compose for it (new environment).
+
+    Its `env` is what the container is created with (the env file's content)."""
+
+    thawed_note = "unpaused the SUT's container"
 
     def __init__(self, *, service: Service, base_url: str, container: ServiceContainer,
                  env: Mapping[str, str], env_file: Path, recreate: Callable[[], None]) -> None:
-        self.service = service
-        self.base_url = base_url.rstrip("/")
+        super().__init__(service=service, base_url=base_url, env=env)
         self.container = container
         self.env_file = env_file
         self.last_signal_route: SignalRoute | None = None
-        self._env = dict(env)
-        self._extra_env: dict[str, str] = {}
         self._recreate = recreate
         self._epoch = time.time()   # exits before this belong to an earlier run
         self._epoch_restarts = 0    # the restart policy's count at that time
-        self._lock = threading.RLock()
         write_env_file(env_file, env)
 
-    @property
-    def env(self) -> Mapping[str, str]:
-        """The environment the service's container is created with (the env file's content)."""
-        return {**self._env, **self._extra_env}
-
     # --- readiness ---------------------------------------------------------------------------------
-
-    def _probe(self) -> bool:
-        paths = [self.service.health]
-        if self.service.ready != self.service.health:
-            paths.append(self.service.ready)
-        for path in paths:
-            response = httpx.get(self.base_url + path, timeout=1.0, trust_env=False)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {path} answered {response.status_code}")
-        return True
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
         """Until health (and readiness) answer 200; DependencyStartTimeout quotes the container's log.
@@ -123,6 +106,9 @@ class DockerSut:
 
     def is_paused(self) -> bool:
         return self.container.state().paused
+
+    def is_frozen(self) -> bool:
+        return self.is_paused()
 
     def signal(self, sig: signal.Signals) -> None:
         """`sig` to the service's main process; SIGSTOP/SIGCONT freeze and thaw the whole container
