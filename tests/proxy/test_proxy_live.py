@@ -15,6 +15,7 @@ from support.sockets import (
     closed_within,
     connect,
     median_round_trip_s,
+    min_round_trip_s,
     recv_all,
     recv_exactly,
     unused_port,
@@ -31,13 +32,13 @@ def listen(toxiproxy: ToxiproxyClient, echo: EchoServer) -> str:
 
 def test_toxics_apply_to_live_connections_and_go_away_live(toxiproxy: ToxiproxyClient, listen: str) -> None:
     with connect(listen) as sock:
-        assert median_round_trip_s(sock) < 0.05
+        assert min_round_trip_s(sock) < 0.05
         toxiproxy.add_toxic("echo", "latency", name="lag", attributes={"latency": 80})
         assert median_round_trip_s(sock, count=3) >= 0.079  # -1 ms timer rounding
         toxiproxy.update_toxic("echo", "lag", attributes={"latency": 160})
         assert median_round_trip_s(sock, count=3) >= 0.159
         toxiproxy.delete_toxic("echo", "lag")
-        assert median_round_trip_s(sock) < 0.05  # back on the fast path
+        assert min_round_trip_s(sock) < 0.05  # back on the fast path
 
 
 def test_bulk_data_survives_toxic_churn(toxiproxy: ToxiproxyClient, listen: str) -> None:
@@ -125,7 +126,7 @@ def test_seeded_draws_repeat(echo: EchoServer) -> None:
             out = []
             for _ in range(8):
                 with connect(listen) as sock:
-                    out.append(median_round_trip_s(sock, count=1) >= 0.029)
+                    out.append(min_round_trip_s(sock, count=3) >= 0.029)  # fastest of 3: load only adds
             return out
 
     assert pattern() == pattern()
