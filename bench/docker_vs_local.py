@@ -37,7 +37,7 @@ from pathlib import Path
 
 from chaos.env.base import Environment
 from chaos.pytest_plugin.backends import start_environment
-from chaos.target import Target, load_target
+from chaos.targetfile import Target, load_target
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "fixtures" / "sut" / "chaos.toml"

@@ -20,7 +20,7 @@ from pathlib import Path
 from chaos.env.local import LocalBackend
 from chaos.env.pgtemplate import ensure_template
 from chaos.env.tools import find_postgres, postgres_run_as
-from chaos.target import DependencyKind, load_target
+from chaos.targetfile import DependencyKind, load_target
 
 ROOT = Path(__file__).resolve().parents[1]
 

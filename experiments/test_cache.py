@@ -9,7 +9,7 @@ from chaos.contracts import BodyField, all_succeed, bounded, recovers_within
 from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance
 from chaos.faults import DependencyKilled, Fault, ToxicFault
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 HOLD_S = 2.0
 

@@ -8,7 +8,7 @@ from chaos.contracts import exactly_one_winner
 from chaos.experiment import Experiment
 from chaos.faults import ToxicFault
 from chaos.observe import fire
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 ROUNDS = 4
 """Independent slots raced one after another: a missing lock double-books in most rounds, not all

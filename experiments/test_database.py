@@ -25,7 +25,7 @@ from chaos.faults import (
     ToxicFault,
 )
 from chaos.observe import Gauge, Window, fire
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 OVERSUBSCRIPTION = 4
 """Requests per pooled connection in the exhaustion burst: with fewer, a pool without a timeout only

@@ -18,7 +18,7 @@ from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance, hold_for
 from chaos.faults import UpstreamMisbehaves
 from chaos.observe import BodyValue, UpstreamCall, fire
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 from chaos.upstream.control import Behaviour
 
 SEQUENTIAL_REQUESTS = 2

@@ -10,7 +10,7 @@ from chaos.contracts import drains
 from chaos.experiment import Experiment
 from chaos.faults import SutSignalled
 from chaos.observe import RequestSpec
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 IN_FLIGHT = 3
 

@@ -10,7 +10,7 @@ from chaos.contracts import all_answer
 from chaos.experiment import Experiment
 from chaos.faults import SutSignalled
 from chaos.observe import Window, fire
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 
 @pytest.mark.chaos_contract("restart_persistence")

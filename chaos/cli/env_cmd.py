@@ -73,7 +73,7 @@ def run_up(args: argparse.Namespace) -> int:
     from chaos.env.local import LocalBackend
     from chaos.env.registry import Registry
     from chaos.env.signals import SigtermAsInterrupt
-    from chaos.target import load_target
+    from chaos.targetfile import load_target
 
     target = load_target(args.target or default_target())
     sut_env = _sut_env(args.sut_env)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.sensitivity import Cell, Matrix, plan, render_cell, render_matrix, run_matrix
-from chaos.target import load_target
+from chaos.targetfile import load_target
 
 __all__ = ["register"]
 

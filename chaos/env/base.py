@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from chaos.proxy.client import ToxiproxyClient
-    from chaos.target import Target
+    from chaos.targetfile import Target
     from chaos.upstream.control import UpstreamControl
 
 __all__ = [

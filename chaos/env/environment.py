@@ -19,7 +19,7 @@ from typing import Generic, Self, TypeVar
 from chaos.env.base import DependencyHandle, SutHandle
 from chaos.env.service import ServiceHandle
 from chaos.proxy.client import ToxiproxyClient
-from chaos.target import DependencyKind, Target
+from chaos.targetfile import DependencyKind, Target
 
 __all__ = ["EnvironmentBase", "make_workdir"]
 

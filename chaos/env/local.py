@@ -32,7 +32,7 @@ from chaos.env.registry import EnvRecord, EnvTracker, Registry
 from chaos.env.sut import LocalSut
 from chaos.env.tools import find_postgres, find_redis_server, postgres_run_as
 from chaos.env.upstream import LocalUpstream
-from chaos.target import DependencyKind, Target
+from chaos.targetfile import DependencyKind, Target
 
 __all__ = ["LocalBackend", "LocalEnvironment"]
 

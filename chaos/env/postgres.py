@@ -24,7 +24,7 @@ from chaos.env.process import RunAs
 from chaos.env.registry import Tracker
 from chaos.env.tools import PostgresTools
 from chaos.env.urls import postgres_url
-from chaos.target import Dependency
+from chaos.targetfile import Dependency
 
 __all__ = ["LocalPostgres"]
 

@@ -14,7 +14,7 @@ from signal import Signals
 
 import httpx
 
-from chaos.target import Service
+from chaos.targetfile import Service
 
 __all__ = ["ServiceHandle"]
 

@@ -12,7 +12,7 @@ from chaos.env.process import ManagedProcess, process_state
 from chaos.env.readiness import log_tail, wait_process_ready
 from chaos.env.registry import Tracker
 from chaos.env.service import ServiceHandle
-from chaos.target import Service, render
+from chaos.targetfile import Service, render
 
 __all__ = ["LocalSut"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from chaos.env.base import Endpoint
-from chaos.target import Dependency, DependencyKind
+from chaos.targetfile import Dependency, DependencyKind
 
 __all__ = ["dependency_url", "http_url", "postgres_url", "redis_url"]
 

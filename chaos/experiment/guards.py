@@ -3,7 +3,7 @@
 A guard is a pure check of the history so far (like a contract, but asked "is it time to stop?"
 every few hundred ms instead of "did it hold?" at the end). When one trips, the experiment heals
 every active fault at once and is reported as aborted with the guard's evidence, in CI as in a game
-day. Guards come from the target file's `[guards]` table (chaos.target.GuardSpec) or from the
+day. Guards come from the target file's `[guards]` table (chaos.targetfile.GuardSpec) or from the
 experiment's code (`experiment.guard(ErrorRateAbove(above=0.5, for_s=5))`).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chaos.observe import ProbeResult, RequestDone, Timeline
-from chaos.target import GuardSpec
+from chaos.targetfile import GuardSpec
 
 __all__ = ["ErrorRateAbove", "Guard", "ProbeFailing", "Trip", "failed", "guards_from_target", "readiness_down"]
 

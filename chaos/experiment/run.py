@@ -44,7 +44,7 @@ from chaos.observe import (
     Tolerance,
     steady_state,
 )
-from chaos.target import ContractSpec
+from chaos.targetfile import ContractSpec
 
 __all__ = ["STEADY_SETTLE_S", "Experiment"]
 

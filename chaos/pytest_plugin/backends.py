@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from chaos.env.base import Backend, Environment
-from chaos.target import Target
+from chaos.targetfile import Target
 
 __all__ = ["start_environment"]
 

@@ -22,7 +22,7 @@ from chaos.experiment.seeding import derive_seed, seed_environment
 from chaos.pytest_plugin.backends import start_environment
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
-from chaos.target import ContractSpec, Target
+from chaos.targetfile import ContractSpec, Target
 
 if TYPE_CHECKING:
     from chaos.proxy.client import ToxiproxyClient

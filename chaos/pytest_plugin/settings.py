@@ -11,7 +11,7 @@ import pytest
 
 from chaos.errors import ChaosError
 from chaos.experiment.seeding import draw_seed
-from chaos.target import Target, load_target
+from chaos.targetfile import Target, load_target
 
 __all__ = ["DEFAULT_TARGET_SOURCE", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings",
            "default_target_path", "load_target_or_usage_error"]

@@ -30,7 +30,7 @@ from chaos.report.journal import (
 if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals without importing the runner
     from chaos.experiment import Experiment
     from chaos.faults import Receipt
-    from chaos.target import ContractSpec
+    from chaos.targetfile import ContractSpec
 
 __all__ = ["contract_info", "fault_record", "journal_of", "provenance", "target_info"]
 

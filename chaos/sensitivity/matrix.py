@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chaos.sensitivity.outcomes import Outcome, Result, read_junit
-from chaos.target import Target
+from chaos.targetfile import Target
 
 __all__ = ["Cell", "CellSpec", "Matrix", "plan", "run_cell", "run_matrix"]
 

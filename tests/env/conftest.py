@@ -15,7 +15,7 @@ from chaos.env.ports import free_port
 from chaos.env.postgres import LocalPostgres
 from chaos.env.registry import UNTRACKED, Registry
 from chaos.env.tools import PostgresTools, find_postgres, postgres_run_as
-from chaos.target import Dependency, DependencyKind
+from chaos.targetfile import Dependency, DependencyKind
 
 
 @pytest.fixture(scope="session")

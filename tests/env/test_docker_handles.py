@@ -22,7 +22,7 @@ from support.docker_engine import local_images, requires_engine
 from support.envs import REFERENCE_TARGET
 
 from chaos.env.docker import LOCAL_IMAGES, DockerBackend, DockerEnvironment, SignalRoute
-from chaos.target import load_target
+from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
 ITEMS = "/api/items?page=1&per_page=10"

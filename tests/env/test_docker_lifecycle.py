@@ -26,7 +26,7 @@ from chaos.env.docker import DockerBackend, reap_orphaned_projects
 from chaos.env.docker._container import PROJECT_LABEL
 from chaos.env.process import process_start_ticks
 from chaos.errors import DependencyStartTimeout
-from chaos.target import load_target
+from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
 pytestmark = requires_engine
@@ -95,7 +95,7 @@ def test_failed_start_quotes_the_log_and_leaves_nothing(client: docker.DockerCli
 INTERRUPTED_START = textwrap.dedent("""
     import sys
     from chaos.env.docker import DockerBackend
-    from chaos.target import load_target
+    from chaos.targetfile import load_target
     try:
         DockerBackend().start(load_target(sys.argv[1]), worker_id="gw-sigint")
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from chaos.env.docker._container import exit_code_from_status
 from chaos.env.docker._topology import Topology, compose_variable
 from chaos.env.docker.sut import write_env_file
 from chaos.errors import EngineError, ToolMissing
-from chaos.target import load_target
+from chaos.targetfile import load_target
 
 
 def topology(mode: NetworkMode) -> Topology:

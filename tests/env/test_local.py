@@ -20,7 +20,7 @@ from chaos.env.process import group_members
 from chaos.env.registry import Registry
 from chaos.errors import DependencyStartTimeout
 from chaos.proxy import EmbeddedProxy, ToxiproxyClient
-from chaos.target import load_target
+from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
 

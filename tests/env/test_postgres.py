@@ -16,7 +16,7 @@ from chaos.env.postgres import LocalPostgres
 from chaos.env.process import descendants, group_members, process_start_ticks, process_state
 from chaos.env.registry import UNTRACKED
 from chaos.env.tools import PostgresTools, postgres_run_as
-from chaos.target import Dependency, DependencyKind
+from chaos.targetfile import Dependency, DependencyKind
 
 
 def connect(pg: LocalPostgres, timeout_s: int = 2) -> psycopg.Connection[tuple[object, ...]]:

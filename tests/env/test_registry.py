@@ -14,7 +14,7 @@ from support.envs import write_target
 from chaos.env.local import LocalBackend
 from chaos.env.process import GroupRecord, group_members, process_start_ticks
 from chaos.env.registry import EnvRecord, Registry
-from chaos.target import load_target
+from chaos.targetfile import load_target
 
 
 @pytest.fixture

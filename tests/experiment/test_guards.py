@@ -16,7 +16,7 @@ from chaos.errors import TargetFileError
 from chaos.experiment.guards import ErrorRateAbove, ProbeFailing, Trip, guards_from_target, readiness_down
 from chaos.experiment.monitor import GuardMonitor
 from chaos.observe import Timeline
-from chaos.target import load_target
+from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
 SERVICE = 'command = ["true"]\nurl = "http://127.0.0.1:{port}"\nhealth = "/"\nready = "/ready"\n'

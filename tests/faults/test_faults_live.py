@@ -27,7 +27,7 @@ from chaos.faults import (
     injected,
 )
 from chaos.observe import RequestSpec, Timeline
-from chaos.target import load_target
+from chaos.targetfile import load_target
 from chaos.upstream.control import Behaviour
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,7 +20,7 @@ from chaos.env.registry import Registry
 from chaos.errors import FaultError
 from chaos.faults import ConnectionsNotAccepted, ProxyDisabled, ToxicFault, injected
 from chaos.proxy import EmbeddedProxy
-from chaos.target import load_target
+from chaos.targetfile import load_target
 
 LEASE_S = 0.6  # renewed every 0.2 s; every hold below outlasts it at least twice
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chaos.sensitivity import CellSpec, Outcome, render_cell, run_cell
-from chaos.target import load_target
+from chaos.targetfile import load_target
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = load_target(ROOT / "fixtures" / "sut" / "chaos.toml")

@@ -23,7 +23,7 @@ from pathlib import Path
 from chaos.env.base import Endpoint
 from chaos.env.ports import LOOPBACK, free_port
 from chaos.env.urls import dependency_url
-from chaos.target import Dependency, DependencyKind, Target
+from chaos.targetfile import Dependency, DependencyKind, Target
 
 __all__ = ["DependencyPorts", "NetworkMode", "Topology", "compose_variable"]
 

@@ -25,7 +25,7 @@ from chaos.env.docker.environment import DockerEnvironment, EnvironmentTimeouts,
 from chaos.env.docker.project import ComposeSpec
 from chaos.env.environment import make_workdir
 from chaos.env.process import process_start_ticks
-from chaos.target import Target
+from chaos.targetfile import Target
 
 __all__ = ["DockerBackend", "project_name", "reap_orphaned_projects"]
 

@@ -30,7 +30,7 @@ from chaos.env.redis_admin import RedisAdmin
 from chaos.env.signals import FATAL_SIGNALS
 from chaos.env.urls import dependency_url
 from chaos.errors import DependencyStartTimeout
-from chaos.target import Dependency
+from chaos.targetfile import Dependency
 from chaos.upstream.control import UpstreamControl
 from chaos.waiting import WaitTimeout, wait_until
 

@@ -36,7 +36,7 @@ from chaos.env.environment import EnvironmentBase
 from chaos.env.healing import ProxySpec, heal_environment
 from chaos.errors import DependencyStartTimeout, EngineError, ToxiproxyApiError
 from chaos.proxy.client import ToxiproxyClient
-from chaos.target import DependencyKind, Target, render
+from chaos.targetfile import DependencyKind, Target, render
 from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = ["DockerEnvironment", "EnvironmentTimeouts", "remove_project"]

@@ -6,7 +6,7 @@ suite reaches on ${CHAOS_TOXIPROXY_PORT}, each dependency on ${CHAOS_<DEP>_PORT}
 ${CHAOS_SUT_PORT} with its environment from ${CHAOS_SUT_ENV_FILE}, and one override per network
 setup (see docker/README.md). A target file would name them in a `[docker]` table (proposed:
 compose_file, hostnet_file, ports_file, sut_service, toxiproxy_service, and `service = "..."` per
-dependency); until chaos.target reads it, pass a `ComposeSpec` to `DockerBackend`.
+dependency); until chaos.targetfile reads it, pass a `ComposeSpec` to `DockerBackend`.
 """
 
 from __future__ import annotations

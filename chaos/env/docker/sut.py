@@ -18,7 +18,7 @@ from pathlib import Path
 from chaos.env.docker._container import ServiceContainer, SignalRoute, exit_code_from_status
 from chaos.env.service import ServiceHandle
 from chaos.errors import DependencyStartTimeout, EngineError
-from chaos.target import Service
+from chaos.targetfile import Service
 from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = ["DockerSut", "write_env_file"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chaos.target._fields import Problems, describe
+from chaos.targetfile._fields import Problems, describe
 
 __all__ = ["ErrorRateGuard", "GuardSpec", "ProbeGuard", "ReadinessGuard", "parse_guards"]
 

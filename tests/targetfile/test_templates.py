@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chaos.target import TemplateError, render
-from chaos.target.templates import template_names
+from chaos.targetfile import TemplateError, render
+from chaos.targetfile.templates import template_names
 
 
 def test_render_substitutes_names_and_dotted_names() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from chaos.target.guards import GuardSpec
+from chaos.targetfile.guards import GuardSpec
 
 __all__ = [
     "ContractSpec",

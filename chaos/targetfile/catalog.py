@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from chaos.target.model import DependencyKind
+from chaos.targetfile.model import DependencyKind
 
 __all__ = ["CONTRACTS", "Param", "ParamKind"]
 

@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chaos.errors import TargetFileError
-from chaos.target._fields import Problems, describe
-from chaos.target.catalog import CONTRACTS, Param, ParamKind
-from chaos.target.guards import parse_guards
-from chaos.target.model import (
+from chaos.targetfile._fields import Problems, describe
+from chaos.targetfile.catalog import CONTRACTS, Param, ParamKind
+from chaos.targetfile.guards import parse_guards
+from chaos.targetfile.model import (
     ContractSpec,
     Dependency,
     DependencyKind,
@@ -31,7 +31,7 @@ from chaos.target.model import (
     Service,
     Target,
 )
-from chaos.target.templates import TemplateError, render, template_names
+from chaos.targetfile.templates import TemplateError, render, template_names
 
 __all__ = ["load_target", "template_values_names"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chaos.errors import TargetFileError
-from chaos.target import CONTRACTS, DependencyKind, RequestLine, load_target
+from chaos.targetfile import CONTRACTS, DependencyKind, RequestLine, load_target
 
 GOOD = """
 [service]
