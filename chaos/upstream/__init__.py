@@ -7,5 +7,7 @@ from chaos.upstream.behaviour import Behaviour, InvalidBehaviour
 from chaos.upstream.control import UpstreamControl
 from chaos.upstream.request_log import LoggedRequest
 from chaos.upstream.server import UpstreamServer, serve
+from chaos.upstream.stubs import InvalidStub, Stub
 
-__all__ = ["Behaviour", "InvalidBehaviour", "LoggedRequest", "UpstreamControl", "UpstreamServer", "serve"]
+__all__ = ["Behaviour", "InvalidBehaviour", "InvalidStub", "LoggedRequest", "Stub", "UpstreamControl",
+           "UpstreamServer", "serve"]

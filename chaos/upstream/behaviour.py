@@ -38,9 +38,10 @@ class Behaviour:
     calls since this behaviour was set answer `fail_status`; calls arriving inside the window
     [`fail_from_s`, `fail_until_s`) after it was set answer `fail_window_status`; every
     `fail_every`-th call (k, 2k, ...) answers `fail_every_status`; a `fail_fraction` of calls,
-    drawn per call, answer `fail_fraction_status`. The rest answer `status`. `retry_after_s` is sent
-    as `Retry-After` with every answer whose status is not 2xx (as an integer when whole, else a
-    decimal, which our SUT also accepts).
+    drawn per call, answer `fail_fraction_status`. The rest answer `status`; with stubs declared, a
+    2xx `status` leaves the answer to the matching stub (see `chaos.upstream.server`).
+    `retry_after_s` is sent as `Retry-After` with every answer of ours whose status is not 2xx (as
+    an integer when whole, else a decimal, which our SUT also accepts), never with a stub's own.
 
     The fraction is drawn from the call's number and a seed (`seed`, else the server's, set with
     `UpstreamControl.set_seed`), so the same seed fails the same calls in a replay; with no seed

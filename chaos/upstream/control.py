@@ -1,4 +1,4 @@
-"""The suite's side of the fake external API: switch its behaviour and read its request log.
+"""The suite's side of the fake external API: set its stubs, switch its behaviour, read its request log.
 
 Synchronous (httpx) because faults and experiments are synchronous; every call is bounded by
 `timeout_s`. Any refusal or connection failure raises `UpstreamControlError` naming the route.
@@ -6,6 +6,7 @@ Synchronous (httpx) because faults and experiments are synchronous; every call i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -14,8 +15,9 @@ import httpx
 from chaos.errors import UpstreamControlError
 from chaos.upstream.behaviour import Behaviour
 from chaos.upstream.request_log import LoggedRequest
+from chaos.upstream.stubs import Stub
 
-__all__ = ["Behaviour", "LoggedRequest", "UpstreamControl"]
+__all__ = ["Behaviour", "LoggedRequest", "Stub", "UpstreamControl"]
 
 _PREFIX = "/__chaos"
 
@@ -36,8 +38,20 @@ class UpstreamControl:
         return Behaviour.from_wire(self._call("GET", "/behaviour")["behaviour"])
 
     def reset(self) -> None:
-        """Default behaviour, log cleared, call numbers restart at 1, hung calls released (closed)."""
+        """Default behaviour, log cleared, call numbers restart at 1, hung calls released (closed).
+        The stubs stay: they are how the real API answers, not a fault."""
         self._call("POST", "/reset")
+
+    def set_stubs(self, stubs: Sequence[Stub]) -> None:
+        """Replace the stubs (first declared wins); a refused list changes nothing."""
+        self._call("PUT", "/stubs", json={"stubs": [stub.to_wire() for stub in stubs]})
+
+    def stubs(self) -> list[Stub]:
+        return [Stub.from_wire(item) for item in self._call("GET", "/stubs")["stubs"]]
+
+    def clear_stubs(self) -> None:
+        """No stubs: every call gets the default answer again."""
+        self._call("DELETE", "/stubs")
 
     def requests(self, *, after_seq: int = 0) -> list[LoggedRequest]:
         """Every logged API call (oldest first), or only those with `seq > after_seq`."""

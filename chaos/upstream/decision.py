@@ -1,7 +1,8 @@
 """What to do with one API call, decided from the behaviour in force and the call's place in it.
 
 Each request-level fault is one rule: a function that either decides or passes (returns None).
-The rules run in order and the first decision wins; the default answers `behaviour.status`.
+The rules run in order and the first decision wins (`rule_decision`); when none decides, `decide`
+answers `behaviour.status`, and the server answers with its stubs if it has any.
 A new fault is one more `Behaviour` field and one more rule in `RULES`, as the time window, every
 k-th call and the seeded fraction were added; nothing else changes.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from chaos.upstream.behaviour import Behaviour
 
-__all__ = ["RULES", "Action", "CallContext", "Decision", "call_draw", "decide"]
+__all__ = ["RULES", "Action", "CallContext", "Decision", "call_draw", "decide", "rule_decision"]
 
 
 class Action(enum.StrEnum):
@@ -86,10 +87,16 @@ def call_draw(seed: int, index_in_behaviour: int) -> float:
     return random.Random(f"{seed}/{index_in_behaviour}").random()
 
 
-def decide(behaviour: Behaviour, call: CallContext) -> Decision:
-    """The first rule that decides wins; otherwise the call is answered with `behaviour.status`."""
+def rule_decision(behaviour: Behaviour, call: CallContext) -> Decision | None:
+    """The decision of the first rule that decides, or None when no fault applies to this call
+    (the server then answers as the API would: its stubs, or `behaviour.status`)."""
     for rule in RULES:
         decision = rule(behaviour, call)
         if decision is not None:
             return decision
-    return Decision(action=Action.ANSWER, status=behaviour.status)
+    return None
+
+
+def decide(behaviour: Behaviour, call: CallContext) -> Decision:
+    """The first rule that decides wins; otherwise the call is answered with `behaviour.status`."""
+    return rule_decision(behaviour, call) or Decision(action=Action.ANSWER, status=behaviour.status)

@@ -2,8 +2,9 @@
 
 Each call is logged on arrival (stamped with `time.monotonic_ns()`, which on Linux is the same
 CLOCK_MONOTONIC in every process, so the suite can put calls on its own timeline) and its entry
-is completed with the status once answered; it stays `None` when the call was hung, reset, or
-abandoned by the client before an answer went out.
+is completed with the status (and the index of the stub that answered, if one did) once answered;
+the status stays `None` when the call was hung, reset, or abandoned by the client before an answer
+went out.
 """
 
 from __future__ import annotations
@@ -31,17 +32,21 @@ class LoggedRequest:
     wall_time: float      # time.time() at arrival
     monotonic_ns: int     # time.monotonic_ns() at arrival, in the server process
     status: int | None    # status answered; None if hung, reset or abandoned before the answer
+    query: str = ""       # the raw query string, "" if none
+    stub: int | None = None   # index of the stub that answered; None: a fault, no stub, or no answer
 
     def to_wire(self) -> dict[str, Any]:
-        return {"seq": self.seq, "method": self.method, "path": self.path, "wall_time": self.wall_time,
-                "monotonic_ns": self.monotonic_ns, "status": self.status}
+        return {"seq": self.seq, "method": self.method, "path": self.path, "query": self.query,
+                "wall_time": self.wall_time, "monotonic_ns": self.monotonic_ns, "status": self.status,
+                "stub": self.stub}
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> LoggedRequest:
-        status = data["status"]
+        status, stub = data["status"], data.get("stub")
         return cls(seq=int(data["seq"]), method=str(data["method"]), path=str(data["path"]),
-                   wall_time=float(data["wall_time"]), monotonic_ns=int(data["monotonic_ns"]),
-                   status=None if status is None else int(status))
+                   query=str(data.get("query", "")), wall_time=float(data["wall_time"]),
+                   monotonic_ns=int(data["monotonic_ns"]), status=None if status is None else int(status),
+                   stub=None if stub is None else int(stub))
 
 
 class RequestLog:
@@ -52,8 +57,8 @@ class RequestLog:
         self._capacity = capacity
         self.dropped = 0
 
-    def arrive(self, *, seq: int, method: str, path: str) -> LoggedRequest:
-        entry = LoggedRequest(seq=seq, method=method, path=path, wall_time=time.time(),
+    def arrive(self, *, seq: int, method: str, path: str, query: str = "") -> LoggedRequest:
+        entry = LoggedRequest(seq=seq, method=method, path=path, query=query, wall_time=time.time(),
                               monotonic_ns=time.monotonic_ns(), status=None)
         self._entries[seq] = entry
         while len(self._entries) > self._capacity:
@@ -61,11 +66,12 @@ class RequestLog:
             self.dropped += 1
         return entry
 
-    def answered(self, seq: int, status: int) -> None:
-        """Record the status sent; a no-op if the entry was cleared or dropped meanwhile."""
+    def answered(self, seq: int, status: int, *, stub: int | None = None) -> None:
+        """Record the status sent (and the stub that answered); a no-op if the entry was cleared or
+        dropped meanwhile."""
         entry = self._entries.get(seq)
         if entry is not None:
-            self._entries[seq] = replace(entry, status=status)
+            self._entries[seq] = replace(entry, status=status, stub=stub)
 
     def entries(self, *, after_seq: int = 0) -> list[LoggedRequest]:
         return [e for s, e in self._entries.items() if s > after_seq]

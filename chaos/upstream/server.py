@@ -1,6 +1,17 @@
 """The fake external API as a real aiohttp server: API calls answered per the current behaviour,
 plus the control routes under `/__chaos/` that the suite drives it with.
 
+The baseline is how the real API answers: the stubs (`chaos.upstream.stubs`, set with
+`PUT /__chaos/stubs` or `--stubs FILE`, kept by `POST /__chaos/reset`). The behaviour's faults
+act on top of them, in this order for one call: `latency_ms` (every call), then a reset
+connection, a hang, the request-level failure rules and a non-2xx `status`, each of which answers
+`{"error": "injected by chaos: S", "status": S}` (plus Retry-After) instead of the stub. Otherwise
+the first matching stub answers after its `delay_ms`, exactly as declared (a 2xx `status` of the
+behaviour does not override it, and no Retry-After is added); with stubs and none matching, 404
+`{"error": "no stub for GET /path"}`. Without stubs every call gets `{"ok": ..., "path": ..., "n":
+...}` with the behaviour's or the failure's status, as before stubs existed. The request log
+records each call's query string and the index of the stub that answered (null otherwise).
+
 aiohttp because a handler can reach its connection's transport: a hung call can be held and then
 closed without an answer, and a reset can be a real RST (SO_LINGER 0), which an ASGI app cannot do.
 """
@@ -15,15 +26,16 @@ import random
 import socket
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from chaos.upstream.behaviour import Behaviour, InvalidBehaviour
-from chaos.upstream.decision import Action, CallContext, call_draw, decide
+from chaos.upstream.decision import Action, CallContext, call_draw, rule_decision
 from chaos.upstream.request_log import RequestLog
+from chaos.upstream.stubs import MAX_BODY_BYTES, InvalidStub, Stub, match_index, stubs_from_wire
 
 __all__ = ["CONTROL_PREFIX", "UpstreamServer", "serve"]
 
@@ -32,6 +44,8 @@ _BODYLESS = (204, 304)
 # How long stopping waits for handlers still running (hung calls are released first, so this is
 # only a backstop for a call sleeping through a long `latency_ms`).
 _STOP_GRACE_S = 1.0
+# Control bodies may carry many stubs of up to MAX_BODY_BYTES each (aiohttp's default is 1 MiB).
+_MAX_CONTROL_BODY = 32 * MAX_BODY_BYTES
 
 log = logging.getLogger("chaos.upstream")
 
@@ -49,8 +63,9 @@ class _Epoch:
 class _State:
     """Everything the handlers share; lives on one event loop, so no locking."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, stubs: tuple[Stub, ...] = ()) -> None:
         self.epoch = _Epoch(behaviour=Behaviour())
+        self.stubs = stubs  # the baseline: not a fault, so `reset` keeps them
         self.seq = 0
         self.log = RequestLog()
         self.start_seed = seed
@@ -111,29 +126,52 @@ async def _api_call(request: web.Request) -> web.StreamResponse:
     call = CallContext(index_in_behaviour=epoch.calls, seq=seq,
                        elapsed_in_behaviour_s=time.monotonic() - epoch.set_at,
                        draw=state.draw(epoch.behaviour, epoch.calls))
-    state.log.arrive(seq=seq, method=request.method, path=request.path)
+    state.log.arrive(seq=seq, method=request.method, path=request.path, query=request.query_string)
     behaviour = epoch.behaviour
-    decision = decide(behaviour, call)
+    decision = rule_decision(behaviour, call)
     if behaviour.latency_ms:
         await asyncio.sleep(behaviour.latency_ms / 1000)
-    if decision.action is Action.RESET:
+    if decision is not None and decision.action is Action.RESET:
         _drop_connection(request, rst=True)
         raise _Dropped()
-    if decision.action is Action.HANG:
+    if decision is not None and decision.action is Action.HANG:
         await epoch.released.wait()
         _drop_connection(request, rst=False)
         raise _Dropped()
-    status = decision.status if decision.status is not None else behaviour.status
+    status = behaviour.status if decision is None or decision.status is None else decision.status
+    index = None
+    if not state.stubs:
+        response = _answer(status, behaviour, {"ok": 200 <= status < 300, "path": request.path, "n": seq})
+    elif decision is not None or not 200 <= status < 300:
+        response = _answer(status, behaviour, {"error": f"injected by chaos: {status}", "status": status})
+    else:
+        index = match_index(state.stubs, request.method, request.path)
+        if index is None:
+            response = _error(404, f"no stub for {request.method} {request.path}")
+        else:
+            response = await _stub_answer(state.stubs[index])
+    state.log.answered(seq, response.status, stub=index)
+    return response
+
+
+def _answer(status: int, behaviour: Behaviour, body: dict[str, object]) -> web.Response:
+    """The behaviour's own answer: `status`, Retry-After when not 2xx, `body` unless bodyless."""
     headers = {}
     if behaviour.retry_after_s is not None and not 200 <= status < 300:
         headers["Retry-After"] = f"{behaviour.retry_after_s:g}"
     if status in _BODYLESS:
-        response: web.Response = web.Response(status=status, headers=headers)
-    else:
-        body = {"ok": 200 <= status < 300, "path": request.path, "n": seq}
-        response = web.json_response(body, status=status, headers=headers)
-    state.log.answered(seq, status)
-    return response
+        return web.Response(status=status, headers=headers)
+    return web.json_response(body, status=status, headers=headers)
+
+
+async def _stub_answer(stub: Stub) -> web.Response:
+    """What the real API would say: the stub's status, headers and body, after its delay."""
+    if stub.delay_ms:
+        await asyncio.sleep(stub.delay_ms / 1000)
+    headers = dict(stub.headers)
+    if stub.media_type is not None:
+        headers["Content-Type"] = stub.media_type
+    return web.Response(status=stub.status, headers=headers, body=stub.body or None)
 
 
 async def _put_behaviour(request: web.Request, state: _State) -> web.Response:
@@ -187,6 +225,37 @@ async def _put_seed(request: web.Request, state: _State) -> web.Response:
     return web.json_response({"seed": seed})
 
 
+async def _put_stubs(request: web.Request, state: _State) -> web.Response:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _error(400, f"body: not valid JSON ({exc})")
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, f"body: larger than {_MAX_CONTROL_BODY} bytes (stubs are served from memory)")
+    try:
+        stubs = stubs_from_wire(data)
+    except InvalidStub as exc:
+        return _error(400, str(exc))
+    state.stubs = stubs
+    log.info("stubs set: %d route(s)", len(stubs))
+    return _stubs_body(state)
+
+
+async def _get_stubs(_request: web.Request, state: _State) -> web.Response:
+    return _stubs_body(state)
+
+
+async def _clear_stubs(_request: web.Request, state: _State) -> web.Response:
+    cleared = len(state.stubs)
+    state.stubs = ()
+    log.info("stubs cleared")
+    return web.json_response({"cleared": cleared})
+
+
+def _stubs_body(state: _State) -> web.Response:
+    return web.json_response({"stubs": [stub.to_wire() for stub in state.stubs]})
+
+
 async def _get_seed(_request: web.Request, state: _State) -> web.Response:
     return web.json_response({"seed": state.seed})
 
@@ -208,6 +277,9 @@ _CONTROL_ROUTES: dict[tuple[str, str], _ControlHandler] = {
     ("log", "DELETE"): _clear_log,
     ("seed", "PUT"): _put_seed,
     ("seed", "GET"): _get_seed,
+    ("stubs", "PUT"): _put_stubs,
+    ("stubs", "GET"): _get_stubs,
+    ("stubs", "DELETE"): _clear_stubs,
 }
 
 
@@ -224,10 +296,10 @@ async def _control(request: web.Request) -> web.Response:
     return await handler(request, request.app[_STATE_KEY])
 
 
-def build_app(seed: int | None = None) -> web.Application:
+def build_app(seed: int | None = None, stubs: Sequence[Stub] = ()) -> web.Application:
     """The aiohttp application: control routes first, then every other path is an API call."""
-    app = web.Application()
-    app[_STATE_KEY] = _State(seed)
+    app = web.Application(client_max_size=_MAX_CONTROL_BODY)
+    app[_STATE_KEY] = _State(seed, tuple(stubs))
     app.router.add_route("*", CONTROL_PREFIX + "{name:.*}", _control)
     app.router.add_route("*", "/{tail:.*}", _api_call)
     return app
@@ -236,10 +308,11 @@ def build_app(seed: int | None = None) -> web.Application:
 class UpstreamServer:
     """The server on one event loop: `await start()`, then `host`/`port`/`url`, then `await stop()`."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, seed: int | None = None) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, seed: int | None = None,
+                 stubs: Sequence[Stub] = ()) -> None:
         self._host = host
         self._port = port
-        self._app = build_app(seed)
+        self._app = build_app(seed, stubs)
         # handler_cancellation: a client that gives up (e.g. the SUT's timeout) cancels its call,
         # so a hung or sleeping handler does not outlive it and its log status stays None.
         self._runner = web.AppRunner(self._app, handler_cancellation=True, access_log=None,
@@ -272,9 +345,9 @@ def _write_ready_file(path: Path, host: str, port: int) -> None:
 
 
 async def serve(host: str, port: int, *, stop: asyncio.Event, ready_file: Path | None = None,
-                seed: int | None = None) -> None:
+                seed: int | None = None, stubs: Sequence[Stub] = ()) -> None:
     """Run until `stop` is set; once listening, write `host:port` to `ready_file` (if given)."""
-    server = UpstreamServer(host=host, port=port, seed=seed)
+    server = UpstreamServer(host=host, port=port, seed=seed, stubs=stubs)
     await server.start()
     try:
         if ready_file is not None:

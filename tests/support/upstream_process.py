@@ -21,13 +21,13 @@ class UpstreamProcess:
     log_path: Path
 
 
-def start_upstream(tmp: Path) -> UpstreamProcess:
+def start_upstream(tmp: Path, *extra_args: str) -> UpstreamProcess:
     ready = tmp / "upstream.ready"
     log_path = tmp / "upstream.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "chaos.upstream", "--host", "127.0.0.1", "--port", "0",
-             "--ready-file", str(ready)],
+             "--ready-file", str(ready), *extra_args],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         address = wait_until(lambda: ready.exists() and ready.read_text(), timeout_s=15.0,

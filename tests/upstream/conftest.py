@@ -22,8 +22,10 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpstreamProce
 
 @pytest.fixture
 def control(upstream: UpstreamProcess) -> Iterator[UpstreamControl]:
-    """A control client on a freshly reset fake external API."""
+    """A control client on a freshly reset fake external API without stubs (reset keeps them)."""
     with UpstreamControl(upstream.url) as ctl:
         ctl.reset()
+        ctl.clear_stubs()
         yield ctl
         ctl.reset()
+        ctl.clear_stubs()
