@@ -39,10 +39,16 @@ class ChaosError(Exception):
 class TargetFileError(ChaosError):
     """A target file failed to load; carries every problem found, each naming its key."""
 
+    MAX_SHOWN = 25
+    """Problems printed in full; the rest are counted (a generated or corrupted file can have thousands)."""
+
     def __init__(self, *, path: str, problems: Sequence[str]) -> None:
         self.path = path
         self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
+        shown = [f"  {p}" for p in self.problems[:self.MAX_SHOWN]]
+        if len(self.problems) > self.MAX_SHOWN:
+            shown.append(f"  ... and {len(self.problems) - self.MAX_SHOWN} more problems")
+        lines = "\n".join(shown)
         super().__init__(f"{path}: invalid target file:\n{lines}" if len(self.problems) > 1
                          else f"{path}: {self.problems[0] if self.problems else 'invalid target file'}")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from chaos.answers import AllOf, Not
 from chaos.contracts import (
-    BodyField,
     bounded,
     calls_bounded,
     calls_spaced,
@@ -13,11 +13,10 @@ from chaos.contracts import (
     recovers_within,
     retries_back_off,
 )
-from chaos.env.base import HttpUpstreamHandle
 from chaos.experiment import Experiment
 from chaos.experiment.timing import allowance, hold_for
 from chaos.faults import UpstreamMisbehaves
-from chaos.observe import BodyValue, UpstreamCall, fire
+from chaos.observe import fire
 from chaos.targetfile import ContractSpec
 from chaos.upstream.control import Behaviour
 
@@ -26,37 +25,26 @@ LOAD_RATE_PER_S = 20
 LOAD_CONCURRENCY = 8
 
 
-def _degraded(contract: ContractSpec) -> BodyField:
-    return BodyField(name=contract.text("degraded_field"), equals=True) if "degraded_field" in contract \
-        else BodyField(name="degraded", equals=True)
-
-
-def _not_degraded(contract: ContractSpec) -> dict[str, BodyValue]:
-    """The steady state of a service calling an external API: real answers, not fallbacks."""
-    return {_degraded(contract).name: False}
-
-
-def _record_upstream_calls(experiment: Experiment, upstream: HttpUpstreamHandle) -> None:
-    """Copy the fake API's request log onto the timeline (same monotonic clock on Linux)."""
-    for call in upstream.control.requests():
-        experiment.timeline.append(UpstreamCall(seq=call.seq, method=call.method, path=call.path,
-                                                arrival_ns=call.monotonic_ns, status=call.status))
+def _fallback(experiment: Experiment) -> AllOf:
+    """A degraded answer, as the target says those look: served (healthy) and flagged degraded."""
+    return AllOf(parts=(experiment.healthy, experiment.answer("degraded")))
 
 
 def _bounded_external_call(experiment: Experiment, contract: ContractSpec, behaviour: Behaviour) -> None:
     upstream = experiment.upstream()
-    request = experiment.request()
+    request = experiment.request(for_load=True)
     timeout_s = contract.seconds("timeout_s")
     hold_s = hold_for(timeout_s)
-    with experiment.load(request, duration_s=1.0 + hold_s, timeout_s=hold_s + 5, rate_per_s=10):
-        experiment.steady_state([request], body=_not_degraded(contract))
+    with experiment.load(request, timeout_s=hold_s + 5, rate_per_s=10):
+        experiment.steady_state([request])
         experiment.hold(1.0)
         with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
             experiment.hold(hold_s)
     window = experiment.timeline.fault_window()
     experiment.check(
-        bounded(experiment.timeline, window=window, budget_s=allowance(timeout_s), label="request"),
-        falls_back(experiment.timeline, window=window, body=_degraded(contract), label="request"),
+        bounded(experiment.timeline, window=window, budget_s=allowance(timeout_s), declared_s=timeout_s,
+                label="request"),
+        falls_back(experiment.timeline, window=window, answer=_fallback(experiment), label="request"),
     )
 
 
@@ -80,18 +68,17 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
     probes, about one per reset timeout), responses degrade fast, and the breaker closes after the
     upstream recovers."""
     upstream = experiment.upstream()
-    request = experiment.request()
+    request = experiment.request(for_load=True)
     threshold = contract.count("failure_threshold")
     reset_s = contract.seconds("reset_timeout_s")
     hold_s = 2.5 * reset_s + 1.0
     recover_s = allowance(reset_s) + 1.0
-    with experiment.load(request, duration_s=1.0 + hold_s + recover_s + 1.0, rate_per_s=LOAD_RATE_PER_S,
-                         concurrency=LOAD_CONCURRENCY, timeout_s=5.0):
-        experiment.steady_state([request], body=_not_degraded(contract))
+    with experiment.load(request, rate_per_s=LOAD_RATE_PER_S, concurrency=LOAD_CONCURRENCY, timeout_s=5.0):
+        experiment.steady_state([request])
         experiment.hold(1.0)
         with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=Behaviour(status=503))):
             experiment.hold(hold_s)
-            _record_upstream_calls(experiment, upstream)
+            experiment.record_upstream_calls()
         experiment.hold(recover_s + 1.0)
     window = experiment.timeline.fault_window()
     assert window.end_ns is not None
@@ -100,14 +87,15 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
     probes = int(hold_s / reset_s) + 1
     opened = window.shifted(start_s=allowance(threshold / LOAD_RATE_PER_S))
     experiment.check(
-        calls_bounded(experiment.timeline, window=window, max_calls=threshold + LOAD_CONCURRENCY - 1 + probes),
+        calls_bounded(experiment.timeline, window=window, max_calls=threshold + LOAD_CONCURRENCY - 1 + probes,
+                      upstream=upstream.name),
         # once open, only half-open probes get through, about one per reset timeout
         # (the first call after opening is a probe; every later one must wait a reset timeout)
         calls_spaced(experiment.timeline, window=opened, min_gap_s=reset_s * 0.9, max_gap_s=allowance(reset_s),
-                     max_leading_calls=1),
-        falls_back(experiment.timeline, window=window, body=_degraded(contract), label="request"),
+                     max_leading_calls=1, upstream=upstream.name),
+        falls_back(experiment.timeline, window=window, answer=_fallback(experiment), label="request"),
         recovers_within(experiment.timeline, heal_ns=window.end_ns, within_s=recover_s, label="request",
-                        body=BodyField(name=_degraded(contract).name, equals=False)),
+                        answer=AllOf(parts=(experiment.healthy, Not(part=experiment.answer("degraded"))))),
     )
 
 
@@ -119,12 +107,12 @@ def test_retries_back_off_and_honour_retry_after(experiment: Experiment, contrac
     request = experiment.request()
     max_attempts = contract.count("max_attempts")
     retry_after_s = contract.seconds("retry_after_s")
-    experiment.steady_state([request], body=_not_degraded(contract))
+    experiment.steady_state([request])
     behaviour = Behaviour(status=429, retry_after_s=retry_after_s)
     with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=behaviour)):
         for _ in range(SEQUENTIAL_REQUESTS):   # one at a time: each upstream call belongs to one request
             fire(experiment.base_url, [request], experiment.timeline,
                  timeout_s=max_attempts * hold_for(retry_after_s) + 5)
-        _record_upstream_calls(experiment, upstream)
+        experiment.record_upstream_calls()
     experiment.check(retries_back_off(experiment.timeline, label="request", max_attempts=max_attempts,
-                                      min_gap_s=retry_after_s))
+                                      min_gap_s=retry_after_s, upstream=upstream.name))

@@ -9,7 +9,6 @@ import pytest
 from chaos.contracts import drains
 from chaos.experiment import Experiment
 from chaos.faults import SutSignalled
-from chaos.observe import RequestSpec
 from chaos.targetfile import ContractSpec
 
 IN_FLIGHT = 3
@@ -17,25 +16,26 @@ IN_FLIGHT = 3
 
 @pytest.mark.chaos_contract("graceful_drain")
 def test_sigterm_drains_in_flight_requests(experiment: Experiment, contract: ContractSpec) -> None:
-    """SIGTERM while slow requests are in flight: they complete with 200, readiness answers 503 before
-    the exit, new connections are refused once the listener closes, and the process exits 0 within
-    the shutdown grace period."""
+    """SIGTERM while slow requests are in flight: they complete healthy, readiness reports not ready
+    before the exit (when the service has a readiness endpoint; a closed listener counts), new
+    connections are turned away once the listener closes, and the process exits 0 within the
+    shutdown grace period."""
     slow = experiment.request("slow_request", label="in_flight")
     slow_s = contract.seconds("slow_request_s")
-    grace_s = experiment.env.target.service.shutdown_grace_s
-    newcomer = RequestSpec.parse(f"GET {experiment.env.target.service.health}", label="new")
+    service = experiment.env.target.service
+    grace_s = service.shutdown_grace_s
+    newcomer = experiment.health_request(label="new")
     experiment.steady_state()
     sut = experiment.env.sut
-    observe_s = slow_s + grace_s + 2.0
-    with experiment.probes(duration_s=observe_s, interval_s=0.05), \
+    with experiment.probes(interval_s=0.05), \
             experiment.load(slow, duration_s=0.2, rate_per_s=IN_FLIGHT * 10, concurrency=IN_FLIGHT,
                             max_requests=IN_FLIGHT, timeout_s=slow_s + grace_s + 2.0), \
-            experiment.load(newcomer, duration_s=slow_s + grace_s, rate_per_s=20, concurrency=4,
-                            timeout_s=2.0, fresh_connections=True):
+            experiment.load(newcomer, rate_per_s=20, concurrency=4, timeout_s=2.0, fresh_connections=True):
         experiment.hold(min(0.5, slow_s / 3))      # the slow requests are in flight now
         sigterm_ns = experiment.timeline.mark("sigterm").at_ns
         with experiment.fault(SutSignalled(sut=sut, sig=signal.SIGTERM)):
             sut.wait_exit(timeout_s=grace_s + 1.0)
             experiment.record_exit()
     experiment.check(drains(experiment.timeline, sigterm_ns=sigterm_ns, grace_s=grace_s,
-                            in_flight_label="in_flight", new_label="new"))
+                            in_flight_label="in_flight", new_label="new", healthy=experiment.healthy,
+                            not_ready=experiment.answer("not_ready") if service.ready is not None else None))

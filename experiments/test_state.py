@@ -17,17 +17,17 @@ from chaos.targetfile import ContractSpec
 def test_login_lockout_survives_a_crash(experiment: Experiment, contract: ContractSpec) -> None:
     """Lock a user out with failed logins, SIGKILL the SUT and start it again: still locked out."""
     login = experiment.request(label="login")
-    locked = contract.count("locked_status")
+    locked = experiment.answer("locked")
     for _ in range(contract.count("max_attempts")):
         fire(experiment.base_url, [login], experiment.timeline, timeout_s=5.0)
     before_ns = experiment.timeline.now_ns()
     fire(experiment.base_url, [experiment.request(label="locked before")], experiment.timeline, timeout_s=5.0)
-    experiment.check(all_answer(experiment.timeline, window=Window(start_ns=before_ns), statuses={locked},
+    experiment.check(all_answer(experiment.timeline, window=Window(start_ns=before_ns), answer=locked,
                                 label="locked before", contract="locked out before the crash"))
     with experiment.fault(SutSignalled(sut=experiment.env.sut, sig=signal.SIGKILL)):
         experiment.env.sut.wait_exit(timeout_s=5.0)
         experiment.record_exit()
     after_ns = experiment.timeline.now_ns()
     fire(experiment.base_url, [experiment.request(label="locked after")], experiment.timeline, timeout_s=5.0)
-    experiment.check(all_answer(experiment.timeline, window=Window(start_ns=after_ns), statuses={locked},
+    experiment.check(all_answer(experiment.timeline, window=Window(start_ns=after_ns), answer=locked,
                                 label="locked after", contract="locked out after the restart"))

@@ -14,13 +14,13 @@ lists the first offenders with offsets from the timeline's anchor, and `figures`
 key numbers (p99 during the fault, drain time, error counts) for scorecards.
 
     survives              no exit and every process-alive probe ok in a window
-    all_answer / all_succeed / falls_back   every request answered an allowed status (+ body flag)
+    all_answer / all_succeed / falls_back   every request answered like an answer spec (chaos.answers)
     bounded               max / pXX latency within a budget (timeouts are over budget)
-    fails_fast            every failure (5xx or transport error) returned within a budget
+    fails_fast            every failure (an answer that is not healthy) returned within a budget
     errors_only_within    failures only during [fault start, heal + grace]
     recovers_within       success within N s of the heal, and from then on
     ready_flips           liveness up throughout; readiness 503 during the fault, 200 after
-    drains                SIGTERM: in-flight done, not ready, new connections refused, exit 0 in time
+    drains                SIGTERM: in-flight done, not ready, new connections turned away, exit 0 in time
     exactly_one_winner    one winner status, the rest the loser status, no other outcome
     calls_bounded / calls_spaced   upstream calls while a breaker is open
     retries_back_off      bounded attempts per request, gaps >= Retry-After and growing
@@ -32,9 +32,9 @@ from chaos.contracts.bounded import bounded
 from chaos.contracts.conditions import (
     CANCELLED,
     TIMEOUT_ERRORS,
-    BodyField,
     is_failure,
     is_indeterminate,
+    is_refusal,
     is_timeout,
 )
 from chaos.contracts.drains import drains
@@ -47,12 +47,11 @@ from chaos.contracts.retries import retries_back_off
 from chaos.contracts.stays_within import stays_within
 from chaos.contracts.survives import survives
 from chaos.contracts.upstream_calls import calls_bounded, calls_spaced, upstream_calls
-from chaos.contracts.verdict import Status, Verdict, check_safe, combine, verdict_to_data
+from chaos.contracts.verdict import Status, Verdict, check_safe, combine, skipped, verdict_to_data
 
 __all__ = [
     "CANCELLED",
     "TIMEOUT_ERRORS",
-    "BodyField",
     "Status",
     "Verdict",
     "all_answer",
@@ -69,10 +68,12 @@ __all__ = [
     "falls_back",
     "is_failure",
     "is_indeterminate",
+    "is_refusal",
     "is_timeout",
     "ready_flips",
     "recovers_within",
     "retries_back_off",
+    "skipped",
     "stays_within",
     "survives",
     "upstream_calls",

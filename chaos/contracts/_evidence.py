@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
-from chaos.contracts.conditions import BodyField
+from chaos.answers import Answer, shown
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import ProbeResult, RequestDone, Span, Timeline, Window
 
 __all__ = [
     "MAX_EVIDENCE",
+    "answer_line",
     "at",
-    "expected_text",
+    "budget_text",
     "listing",
     "nearest_rank",
     "probe_line",
@@ -40,6 +41,14 @@ def window_text(timeline: Timeline, span: Span) -> str:
     end = "end of run" if window.end_ns is None else at(timeline, window.end_ns)
     name = f"fault {window.name!r} " if window.name else ""
     return f"{name}[{at(timeline, window.start_ns)}, {end}]"
+
+
+def budget_text(budget_s: float, declared_s: float | None) -> str:
+    """ "the 1.5 s budget (declared 1 s + margin)": the declared budget and what the margin rule
+    allowed, wherever a verdict judged by an allowance (chaos.experiment.timing)."""
+    if declared_s is None or declared_s == budget_s:
+        return f"the {budget_s:g} s budget"
+    return f"the {budget_s:g} s budget (declared {declared_s:g} s + margin)"
 
 
 def request_line(timeline: Timeline, request: RequestDone) -> str:
@@ -69,10 +78,12 @@ def selection(label: str | None, timeline: Timeline, span: Span) -> str:
     return f"{what} started in {window_text(timeline, span)}"
 
 
-def expected_text(statuses: Collection[int], body: BodyField | None = None) -> str:
-    """ "status 200 with body.degraded == true"."""
-    text = "status " + "/".join(str(s) for s in sorted(statuses))
-    return text + (f" with {body.describe()}" if body is not None else "")
+def answer_line(timeline: Timeline, request: RequestDone, answer: Answer) -> str:
+    """`request_line`, plus what the answer showed of what `answer` looks at when that is more than
+    its status: "... -> 200 in 0.012 s (header x-cache: absent)"."""
+    line = request_line(timeline, request)
+    detail = shown(answer, request).partition(", ")[2] if request.status is not None else ""
+    return f"{line} ({detail})" if detail else line
 
 
 def nearest_rank(count: int, percentile: float) -> int:

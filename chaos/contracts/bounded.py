@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chaos.contracts._evidence import listing, nearest_rank, request_line, selection, verdict
+from chaos.contracts._evidence import budget_text, listing, nearest_rank, request_line, selection, verdict
 from chaos.contracts.conditions import is_indeterminate, is_timeout
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import RequestDone, Span, Timeline
@@ -17,6 +17,7 @@ def bounded(
     budget_s: float,
     label: str | None = None,
     percentile: float = 100.0,
+    declared_s: float | None = None,
 ) -> Verdict:
     """PASSED when the `percentile` latency of requests (of `label`) started in `window` is <= `budget_s`.
 
@@ -24,7 +25,9 @@ def bounded(
     whatever its measured time (the client gave up, the server never answered). A cancelled
     request counts only if it had already run longer than the budget. Every request over budget
     is listed, slowest first, even when the percentile passes (the evidence is there to read).
-    Figures: requests, over_budget, timeouts, p50_s, p99_s, max_s, budget_s (latencies as measured).
+    `declared_s` is the budget the target declared when `budget_s` is the allowance derived from it.
+    Figures: requests, over_budget, timeouts, p50_s, p99_s, max_s, budget_s (latencies as measured),
+    declared_s (when given).
     """
     if budget_s <= 0:
         raise ValueError(f"bounded: budget_s must be > 0, got {budget_s!r}")
@@ -48,19 +51,21 @@ def bounded(
         "p99_s": ranked[nearest_rank(len(ranked), 99)].latency_s,
         "max_s": ranked[-1].latency_s,
         "budget_s": budget_s,
+        **({"declared_s": declared_s} if declared_s is not None else {}),
     }
+    budget = budget_text(budget_s, declared_s)
     evidence = listing(over, lambda r: request_line(timeline, r))
     if _over(chosen, budget_s):
         shown = f"a timeout ({chosen.error})" if is_timeout(chosen) else f"{chosen.latency_s:.3f} s"
         return verdict(
             "bounded", Status.FAILED,
-            f"{name} latency is {shown}, over the {budget_s:g} s budget: {len(over)} of {len(ranked)} {what} "
+            f"{name} latency is {shown}, over {budget}: {len(over)} of {len(ranked)} {what} "
             "over budget",
             evidence, **figures,
         )
     return verdict(
         "bounded", Status.PASSED,
-        f"{name} latency {chosen.latency_s:.3f} s is within the {budget_s:g} s budget "
+        f"{name} latency {chosen.latency_s:.3f} s is within {budget} "
         f"over {len(ranked)} {what}",
         evidence, **figures,
     )

@@ -7,17 +7,13 @@ probes readiness; the prober's `ProcessProbe` records the exit.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from chaos.contracts._evidence import at, listing, probe_line, request_line, verdict
-from chaos.contracts.conditions import is_indeterminate
+from chaos.answers import Answer, describe, holds
+from chaos.contracts._evidence import answer_line, at, listing, probe_line, request_line, verdict
+from chaos.contracts.conditions import is_indeterminate, is_refusal
 from chaos.contracts.verdict import Status, Verdict, combine
 from chaos.observe import ProcessExited, Timeline
 
 __all__ = ["drains"]
-
-REFUSED = "ConnectError"
-"""The error kind of a connection the kernel refused (no listener)."""
 
 
 def drains(
@@ -27,25 +23,26 @@ def drains(
     grace_s: float,
     in_flight_label: str | None = None,
     new_label: str | None = None,
+    healthy: Answer,
+    not_ready: Answer | None,
     ready_probe: str = "ready",
     process: str = "sut",
-    statuses: Collection[int] = frozenset({200}),
-    not_ready_statuses: Collection[int] = frozenset({503}),
 ) -> Verdict:
     """Four parts, combined (worst wins):
 
     - `in_flight`: every request (of `in_flight_label`) started before `sigterm_ns` and still open
-      at it completed with one of `statuses` (INCONCLUSIVE if none was in flight: the fault
-      did not bite);
+      at it answered `healthy` (INCONCLUSIVE if none was in flight: the fault did not bite);
     - `exit`: `process` exited with code 0 within `grace_s` of the SIGTERM (no exit on record:
       FAILED if the timeline goes on past the grace period, else INCONCLUSIVE);
-    - `not_ready`: a `ready_probe` answered one of `not_ready_statuses` between the SIGTERM and
-      the exit;
+    - `not_ready`: a `ready_probe` answered like `not_ready` between the SIGTERM and the exit (a
+      refused connection counts when the convention says so, as the default does); SKIPPED when
+      `not_ready` is None (a service without a readiness endpoint);
     - `refused` (only if `new_label` is given): requests of `new_label` started between the
-      SIGTERM and the exit were either answered or refused (ConnectError), none hung or was
-      reset; at least one was refused (the listener closed before the exit), and once one was
-      refused, all later ones were (it stayed closed). A request still open when the load was
-      stopped (Cancelled) counts as hung.
+      SIGTERM and the exit were either answered or turned away (refused, or reset: a listener
+      closed with connections still in its accept queue resets them, which is a refusal, not
+      dropped work), none hung; at least one was turned away (the listener closed before the
+      exit), and once one was, all later ones were (it stayed closed). A request still open when
+      the load was stopped (Cancelled) counts as hung.
 
     Figures: in_flight.requests, exit.drain_s, exit.exit_code, refused.refused, ...
     """
@@ -53,21 +50,21 @@ def drains(
     exit_event = exits[0] if exits else None
     until_ns = exit_event.at_ns if exit_event is not None else timeline.last_ns()
     parts = [
-        _in_flight(timeline, sigterm_ns, in_flight_label, frozenset(statuses)),
+        _in_flight(timeline, sigterm_ns, in_flight_label, healthy),
         _exit(timeline, sigterm_ns, grace_s, process, exit_event),
-        _not_ready(timeline, sigterm_ns, until_ns, ready_probe, frozenset(not_ready_statuses)),
+        _not_ready(timeline, sigterm_ns, until_ns, ready_probe, not_ready),
     ]
     if new_label is not None:
         parts.append(_refused(timeline, sigterm_ns, until_ns, new_label))
     return combine(parts, contract="drains")
 
 
-def _in_flight(timeline: Timeline, sigterm_ns: int, label: str | None, statuses: frozenset[int]) -> Verdict:
+def _in_flight(timeline: Timeline, sigterm_ns: int, label: str | None, healthy: Answer) -> Verdict:
     open_at_sigterm = [r for r in timeline.requests(label=label) if r.start_ns <= sigterm_ns < r.end_ns]
-    bad = [r for r in open_at_sigterm if r.status not in statuses]
+    bad = [r for r in open_at_sigterm if not holds(healthy, r)]
     what = f"requests {label!r}" if label else "requests"
     sig = at(timeline, sigterm_ns)
-    expected = "/".join(str(s) for s in sorted(statuses))
+    expected = describe(healthy)
     figures = {"requests": len(open_at_sigterm), "failed": len(bad)}
     if not open_at_sigterm:
         return verdict("in_flight", Status.INCONCLUSIVE, f"no {what} were in flight at the SIGTERM at {sig}",
@@ -76,7 +73,7 @@ def _in_flight(timeline: Timeline, sigterm_ns: int, label: str | None, statuses:
         return verdict("in_flight", Status.FAILED,
                        f"{len(bad)} of {len(open_at_sigterm)} {what} in flight at the SIGTERM at {sig} "
                        f"did not complete with {expected}",
-                       listing(bad, lambda r: request_line(timeline, r)), **figures)
+                       listing(bad, lambda r: answer_line(timeline, r, healthy)), **figures)
     return verdict("in_flight", Status.PASSED,
                    f"all {len(open_at_sigterm)} {what} in flight at the SIGTERM at {sig} "
                    f"completed with {expected}",
@@ -112,14 +109,16 @@ def _exit(
 
 
 def _not_ready(
-    timeline: Timeline, sigterm_ns: int, until_ns: int, probe: str, down: frozenset[int]
+    timeline: Timeline, sigterm_ns: int, until_ns: int, probe: str, not_ready: Answer | None
 ) -> Verdict:
+    if not_ready is None:
+        return verdict("not_ready", Status.SKIPPED, "not checked: the service declares no readiness endpoint")
     probes = [p for p in timeline.probes(probe) if p.end_ns >= sigterm_ns and p.start_ns <= until_ns]
     between = f"between the SIGTERM at {at(timeline, sigterm_ns)} and the exit at {at(timeline, until_ns)}"
-    statuses = "/".join(str(s) for s in sorted(down))
+    statuses = describe(not_ready)
     if not probes:
         return verdict("not_ready", Status.INCONCLUSIVE, f"no {probe!r} probe ran {between}", probes=0)
-    answered = [p for p in probes if p.status in down]
+    answered = [p for p in probes if holds(not_ready, p)]
     if not answered:
         return verdict("not_ready", Status.FAILED,
                        f"{probe!r} never answered {statuses} {between} ({len(probes)} probes)",
@@ -136,25 +135,25 @@ def _refused(timeline: Timeline, sigterm_ns: int, until_ns: int, label: str) -> 
     if not new:
         return verdict("refused", Status.INCONCLUSIVE, f"no new requests {label!r} started {between}",
                        requests=0)
-    refused = [r for r in new if r.error == REFUSED]
-    hung = [r for r in new if r.status is None and r.error != REFUSED]
+    refused = [r for r in new if is_refusal(r)]
+    hung = [r for r in new if r.status is None and not is_refusal(r)]
     reopened = [r for r in new if refused and r.start_ns > refused[0].start_ns and r.status is not None]
-    figures = {"requests": len(new), "refused": len(refused), "hung_or_reset": len(hung),
+    figures = {"requests": len(new), "refused": len(refused), "hung": len(hung),
                "accepted_after_refusal": len(reopened)}
     problems = []
     evidence: list[str] = []
     if hung:
         kinds = sorted({str(r.error) for r in hung})
         problems.append(
-            f"{len(hung)} new requests {label!r} {between} hung or were reset ({', '.join(kinds)})"
+            f"{len(hung)} new requests {label!r} {between} hung ({', '.join(kinds)})"
         )
         evidence.extend(listing(hung, lambda r: request_line(timeline, r)))
     if not refused:
-        problems.append(f"no new connection was refused {between}: the listener stayed open "
+        problems.append(f"no new connection was turned away {between}: the listener stayed open "
                         f"({len(new)} new requests)")
         evidence.extend(listing(new, lambda r: request_line(timeline, r)))
     elif reopened:
-        problems.append(f"{len(reopened)} new requests were accepted after the first refusal at "
+        problems.append(f"{len(reopened)} new requests were answered after the first refusal at "
                         f"{at(timeline, refused[0].start_ns)}")
         evidence.extend(listing(reopened, lambda r: request_line(timeline, r)))
     cancelled = sum(1 for r in hung if is_indeterminate(r))
@@ -163,6 +162,7 @@ def _refused(timeline: Timeline, sigterm_ns: int, until_ns: int, label: str) -> 
     if problems:
         return verdict("refused", Status.FAILED, "; ".join(problems), evidence, **figures)
     return verdict("refused", Status.PASSED,
-                   f"{len(refused)} of {len(new)} new requests {label!r} {between} were refused, none hung; "
+                   f"{len(refused)} of {len(new)} new requests {label!r} {between} were turned away (refused "
+                   f"or reset), none hung; "
                    f"first refusal at {at(timeline, refused[0].start_ns)}",
                    **figures)

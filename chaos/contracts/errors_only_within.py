@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chaos.contracts._evidence import listing, request_line, verdict, window_text
-from chaos.contracts.conditions import is_failure, is_indeterminate
+from chaos.answers import Answer, holds
+from chaos.contracts._evidence import answer_line, listing, verdict, window_text
+from chaos.contracts.conditions import is_indeterminate
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import Span, Timeline, Window
 
@@ -15,10 +16,12 @@ def errors_only_within(
     *,
     fault: Window,
     grace_s: float,
+    healthy: Answer,
     label: str | None = None,
     observed: Span | None = None,
 ) -> Verdict:
-    """PASSED when every failed request (5xx or transport error) overlaps [fault start, heal + grace_s].
+    """PASSED when every failed request (one that did not answer `healthy`, the target's convention)
+    overlaps [fault start, heal + grace_s].
 
     A request that was in flight when the fault started may fail; one that ended before the fault
     or started after heal + grace may not. All requests (of `label`, started within `observed` if
@@ -34,7 +37,7 @@ def errors_only_within(
     allowed_end = fault.end_ns + round(grace_s * 1e9)
     allowed = Window(start_ns=fault.start_ns, end_ns=allowed_end)
     picked = [r for r in timeline.requests(label=label, started_between=observed) if not is_indeterminate(r)]
-    failures = [r for r in picked if is_failure(r)]
+    failures = [r for r in picked if not holds(healthy, r)]
     outside = [r for r in failures if not allowed.overlaps(r.start_ns, r.end_ns)]
     after = [r for r in picked if r.start_ns > allowed_end]
     where = f"{window_text(timeline, fault)} + {grace_s:g} s grace"
@@ -50,7 +53,7 @@ def errors_only_within(
         return verdict(
             "errors_only_within", Status.FAILED,
             f"{len(outside)} of {len(failures)} failed {what} fell outside {where}",
-            listing(outside, lambda r: request_line(timeline, r)),
+            listing(outside, lambda r: answer_line(timeline, r, healthy)),
             **figures,
         )
     if not after:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chaos.answers import Answer, describe, holds
 from chaos.contracts._evidence import listing, request_line, verdict
 from chaos.contracts.conditions import is_timeout
 from chaos.contracts.verdict import Status, Verdict
@@ -14,20 +15,22 @@ def exactly_one_winner(
     timeline: Timeline,
     *,
     label: str,
-    winner_status: int = 201,
-    loser_status: int = 409,
+    won: Answer,
+    lost: Answer,
     window: Span | None = None,
 ) -> Verdict:
     """PASSED when, of the requests of `label` (started in `window` if given), exactly one answered
-    `winner_status` and all the others `loser_status`: no other status, no error, no hang.
+    like `won` and all the others like `lost` (the target's conventions): no other answer, no
+    error, no hang. An answer that looks like both counts as a win.
 
     INCONCLUSIVE with fewer than two requests (no race to judge).
     Figures: requests, winners, losers, others, hung, max_latency_s.
     """
     burst = timeline.requests(label=label, started_between=window)
-    winners = [r for r in burst if r.status == winner_status]
-    losers = [r for r in burst if r.status == loser_status]
-    others = [r for r in burst if r.status not in (winner_status, loser_status)]
+    winners = [r for r in burst if holds(won, r)]
+    losers = [r for r in burst if not holds(won, r) and holds(lost, r)]
+    others = [r for r in burst if not holds(won, r) and not holds(lost, r)]
+    winner_text, loser_text = describe(won), describe(lost)
     hung = [r for r in others if is_timeout(r) or r.error == "Cancelled"]
     figures = {
         "requests": len(burst), "winners": len(winners), "losers": len(losers),
@@ -40,9 +43,9 @@ def exactly_one_winner(
                        f"only {len(burst)} requests {label!r}: no race to judge", **figures)
     problems = []
     if len(winners) != 1:
-        problems.append(f"{len(winners)} answered {winner_status} (expected exactly 1)")
+        problems.append(f"{len(winners)} answered {winner_text} (expected exactly 1)")
     if others:
-        problems.append(f"{len(others)} answered neither {winner_status} nor {loser_status}"
+        problems.append(f"{len(others)} answered neither {winner_text} nor {loser_text}"
                         + (f", {len(hung)} of them hung" if hung else ""))
     if problems:
         evidence = listing(others, lambda r: request_line(timeline, r))
@@ -51,6 +54,6 @@ def exactly_one_winner(
         return verdict("exactly_one_winner", Status.FAILED, f"of {what}: " + "; ".join(problems),
                        evidence, **figures)
     return verdict("exactly_one_winner", Status.PASSED,
-                   f"of {what}: one {winner_status}, {len(losers)} x {loser_status}, slowest "
+                   f"of {what}: one {winner_text}, {len(losers)} x {loser_text}, slowest "
                    f"{figures['max_latency_s']:.3f} s",
                    [f"winner: {request_line(timeline, winners[0])}"], **figures)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chaos.contracts._evidence import listing, request_line, selection, verdict
-from chaos.contracts.conditions import is_failure, is_indeterminate, is_timeout
+from chaos.answers import Answer, holds
+from chaos.contracts._evidence import budget_text, listing, request_line, selection, verdict
+from chaos.contracts.conditions import is_indeterminate, is_timeout
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import Span, Timeline
 
@@ -15,11 +16,14 @@ def fails_fast(
     *,
     window: Span,
     budget_s: float,
+    healthy: Answer,
     label: str | None = None,
     require_failures: bool = False,
     expect_failures: bool = False,
+    declared_s: float | None = None,
 ) -> Verdict:
-    """PASSED when every failed request (5xx or transport error) started in `window` ended within `budget_s`.
+    """PASSED when every failed request (one that did not answer `healthy`, the target's convention)
+    started in `window` ended within `budget_s`.
 
     A timeout is never a fast failure, whatever its measured time. Requests that succeeded are not
     this contract's business (see `bounded`). With no requests at all, or with no failures when
@@ -32,7 +36,7 @@ def fails_fast(
     if budget_s <= 0:
         raise ValueError(f"fails_fast: budget_s must be > 0, got {budget_s!r}")
     picked = [r for r in timeline.requests(label=label, started_between=window) if not is_indeterminate(r)]
-    failures = [r for r in picked if is_failure(r)]
+    failures = [r for r in picked if not holds(healthy, r)]
     slow = sorted(
         (r for r in failures if is_timeout(r) or r.latency_s > budget_s),
         key=lambda r: (is_timeout(r), r.latency_s), reverse=True,
@@ -44,6 +48,7 @@ def fails_fast(
         "slow_failures": len(slow),
         "max_failure_s": max((r.latency_s for r in failures), default=0.0),
         "budget_s": budget_s,
+        **({"declared_s": declared_s} if declared_s is not None else {}),
     }
     if not picked:
         return verdict("fails_fast", Status.INCONCLUSIVE, f"no {what}: nothing to judge", **figures)
@@ -51,7 +56,7 @@ def fails_fast(
         return verdict(
             "fails_fast", Status.FAILED,
             f"{len(slow)} of {len(failures)} failures among {what} took longer than "
-            f"the {budget_s:g} s budget or hung",
+            f"{budget_text(budget_s, declared_s)} or hung",
             listing(slow, lambda r: request_line(timeline, r)),
             **figures,
         )

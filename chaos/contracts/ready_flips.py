@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
+from chaos.answers import Answer, describe, holds
 from chaos.contracts._evidence import at, listing, probe_line, verdict, window_text
 from chaos.contracts.verdict import Status, Verdict, combine
-from chaos.observe import Timeline, Window
+from chaos.observe import ProbeResult, Timeline, Window
 
 __all__ = ["ready_flips"]
 
@@ -19,15 +18,16 @@ def ready_flips(
     recover_within_s: float,
     ready_probe: str = "ready",
     live_probe: str = "health",
-    not_ready_statuses: Collection[int] = frozenset({503}),
+    not_ready: Answer,
 ) -> Verdict:
     """Three parts, combined (worst wins):
 
     - `liveness`: every `live_probe` result from the fault's start on is ok (needs at least one
       during the fault);
-    - `flip`: a `ready_probe` answered one of `not_ready_statuses` within `flip_within_s` of the
-      fault's start (time to the end of that probe), and readiness did not answer ok again before
-      the heal (no flapping); a hang or refused connection is not an answer;
+    - `flip`: a `ready_probe` answered like `not_ready` (the target's convention; a refused or
+      reset connection counts when it says so) within `flip_within_s` of the fault's start (time
+      to the end of that probe), and readiness did not answer ok again before the heal (no
+      flapping);
     - `recovery`: a `ready_probe` was ok within `recover_within_s` of the heal, and every one
       after it too.
 
@@ -37,12 +37,11 @@ def ready_flips(
     if fault.end_ns is None:
         return verdict("ready_flips", Status.INCONCLUSIVE,
                        f"{window_text(timeline, fault)} never healed: readiness cannot be seen coming back")
-    down = frozenset(not_ready_statuses)
     return combine(
         [
             _liveness(timeline, fault, live_probe),
             _flip(timeline, fault, heal_ns=fault.end_ns, probe=ready_probe, within_s=flip_within_s,
-                  down=down),
+                  not_ready=not_ready),
             _recovery(timeline, fault.end_ns, ready_probe, recover_within_s),
         ],
         contract="ready_flips",
@@ -66,14 +65,14 @@ def _liveness(timeline: Timeline, fault: Window, probe: str) -> Verdict:
 
 
 def _flip(
-    timeline: Timeline, fault: Window, *, heal_ns: int, probe: str, within_s: float, down: frozenset[int]
+    timeline: Timeline, fault: Window, *, heal_ns: int, probe: str, within_s: float, not_ready: Answer
 ) -> Verdict:
     probes = timeline.probes(probe, between=fault)
     where = window_text(timeline, fault)
     if not probes:
         return verdict("flip", Status.INCONCLUSIVE, f"no {probe!r} probe ran during {where}", probes=0)
-    flipped = [p for p in probes if p.status in down]
-    statuses = "/".join(str(s) for s in sorted(down))
+    flipped = [p for p in probes if holds(not_ready, p)]
+    statuses = describe(not_ready)
     if not flipped:
         return verdict("flip", Status.FAILED,
                        f"{probe!r} never answered {statuses} during {where} ({len(probes)} probes)",
@@ -84,7 +83,7 @@ def _flip(
     figures = {"probes": len(probes), "flip_s": flip_s, "flip_within_s": within_s, "flapped": len(flapped)}
     problems = []
     if flip_s > within_s:
-        problems.append(f"{probe!r} first answered {first.status} {flip_s:.3f} s after the fault started, "
+        problems.append(f"{probe!r} first answered {_outcome(first)} {flip_s:.3f} s after the fault started, "
                         f"over the {within_s:g} s bound")
     if flapped:
         problems.append(f"{probe!r} answered ok again {len(flapped)} times before the heal at "
@@ -94,7 +93,7 @@ def _flip(
     if problems:
         return verdict("flip", Status.FAILED, "; ".join(problems), evidence, **figures)
     return verdict("flip", Status.PASSED,
-                   f"{probe!r} answered {first.status} {flip_s:.3f} s into {where} (bound {within_s:g} s) "
+                   f"{probe!r} answered {_outcome(first)} {flip_s:.3f} s into {where} (bound {within_s:g} s) "
                    "and stayed down until the heal", evidence, **figures)
 
 
@@ -127,3 +126,7 @@ def _recovery(timeline: Timeline, heal_ns: int, probe: str, within_s: float) -> 
     return verdict("recovery", Status.PASSED,
                    f"{probe!r} ok {recovery_s:.3f} s after the heal at {heal} (bound {within_s:g} s)",
                    evidence, **figures)
+
+
+def _outcome(probe: ProbeResult) -> str:
+    return str(probe.status) if probe.status is not None else str(probe.error)

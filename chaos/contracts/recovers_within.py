@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from chaos.contracts._evidence import at, expected_text, listing, request_line, verdict
-from chaos.contracts.conditions import BodyField, is_indeterminate
+from chaos.answers import Answer, describe, holds
+from chaos.contracts._evidence import answer_line, at, listing, request_line, verdict
+from chaos.contracts.conditions import is_indeterminate
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import RequestDone, Timeline
 
@@ -17,9 +16,8 @@ def recovers_within(
     *,
     heal_ns: int,
     within_s: float,
+    answer: Answer,
     label: str | None = None,
-    statuses: Collection[int] = frozenset({200}),
-    body: BodyField | None = None,
     until_ns: int | None = None,
     sustained: bool = True,
     contract: str = "recovers_within",
@@ -33,16 +31,14 @@ def recovers_within(
     answers without it are no relapse (a cache hit after the heal, where a later request may
     legitimately miss or fall back once more on a stale pooled connection).
 
-    Success is a status in `statuses` (and `body`, e.g. `BodyField(name="source", equals="cache")`
-    to see the cache used again). `heal_ns` is the fault's end or a mark such as "db back";
+    Success is an answer like `answer`: the target's healthy convention, or its cached one to see
+    the cache used again. `heal_ns` is the fault's end or a mark such as "db back";
     `until_ns` ends the observation. INCONCLUSIVE when no request started after the heal.
     Figures: requests_after_heal, recovery_s (time from heal to the end of the first success),
     failures_after_recovery, within_s.
     """
-    allowed = frozenset(statuses)
-
     def success(r: RequestDone) -> bool:
-        return r.status in allowed and (body is None or body.holds(r))
+        return holds(answer, r)
 
     picked = [
         r for r in timeline.requests(label=label, started_between=(heal_ns, until_ns))
@@ -50,7 +46,7 @@ def recovers_within(
     ]
     what = f"requests {label!r}" if label else "requests"
     heal = at(timeline, heal_ns)
-    expected = expected_text(allowed, body)
+    expected = describe(answer)
     if not picked:
         return verdict(contract, Status.INCONCLUSIVE, f"no {what} started after the heal at {heal}",
                        requests_after_heal=0, within_s=within_s)
@@ -59,7 +55,7 @@ def recovers_within(
         return verdict(
             contract, Status.FAILED,
             f"none of the {len(picked)} {what} after the heal at {heal} answered {expected}",
-            listing(picked[-3:], lambda r: request_line(timeline, r)),
+            listing(picked[-3:], lambda r: answer_line(timeline, r, answer)),
             requests_after_heal=len(picked), within_s=within_s, failures_after_recovery=0,
         )
     first = successes[0]
@@ -82,7 +78,7 @@ def recovers_within(
     if relapses:
         failures.append(f"{len(relapses)} of the {what} after recovery was due at {at(timeline, due_ns)} "
                         f"did not answer {expected}")
-        evidence.extend(listing(relapses, lambda r: f"relapse: {request_line(timeline, r)}"))
+        evidence.extend(listing(relapses, lambda r: f"relapse: {answer_line(timeline, r, answer)}"))
     if failures:
         return verdict(contract, Status.FAILED, "; ".join(failures), evidence, **figures)
     return verdict(

@@ -22,6 +22,7 @@ def retries_back_off(
     slack_s: float = 0.05,
     window: Span | None = None,
     path_prefix: str | None = None,
+    upstream: str | None = None,
 ) -> Verdict:
     """PASSED when each request of `label` caused at most `max_attempts` upstream calls, consecutive
     attempts were at least `min_gap_s` apart (set it to the Retry-After the upstream sent) and, if
@@ -33,7 +34,7 @@ def retries_back_off(
     Figures: requests, max_attempts_seen, retried_requests, min_gap_s_seen.
     """
     requests = timeline.requests(label=label, started_between=window)
-    calls = upstream_calls(timeline, path_prefix=path_prefix)
+    calls = upstream_calls(timeline, path_prefix=path_prefix, upstream=upstream)
     if not requests:
         return verdict("retries_back_off", Status.INCONCLUSIVE, f"no requests {label!r} to judge", requests=0)
     overlapping = [b for a, b in itertools.pairwise(requests) if b.start_ns < a.end_ns]

@@ -22,13 +22,15 @@ __all__ = ["call_line", "calls_bounded", "calls_spaced", "upstream_calls"]
 
 
 def upstream_calls(
-    timeline: Timeline, *, window: Span | None = None, path_prefix: str | None = None
+    timeline: Timeline, *, window: Span | None = None, path_prefix: str | None = None, upstream: str | None = None
 ) -> list[UpstreamCall]:
-    """The upstream calls (whose path starts with `path_prefix`) that arrived in `window`, by arrival."""
+    """The upstream calls (to the fake API `upstream`, whose path starts with `path_prefix`) that
+    arrived in `window`, by arrival."""
     win = None if window is None else Window.of(window)
     return [
         c for c in timeline.events(UpstreamCall)
         if (path_prefix is None or c.path.startswith(path_prefix))
+        and (upstream is None or c.upstream == upstream)
         and (win is None or win.contains(c.arrival_ns))
     ]
 
@@ -39,7 +41,7 @@ def call_line(timeline: Timeline, call: UpstreamCall) -> str:
 
 
 def calls_bounded(
-    timeline: Timeline, *, window: Span, max_calls: int, path_prefix: str | None = None
+    timeline: Timeline, *, window: Span, max_calls: int, path_prefix: str | None = None, upstream: str | None = None
 ) -> Verdict:
     """PASSED when at most `max_calls` upstream calls arrived in `window`.
 
@@ -47,8 +49,8 @@ def calls_bounded(
     the whole timeline is INCONCLUSIVE: the upstream log was not recorded.
     Figures: calls, max_calls.
     """
-    everywhere = upstream_calls(timeline, path_prefix=path_prefix)
-    calls = upstream_calls(timeline, window=window, path_prefix=path_prefix)
+    everywhere = upstream_calls(timeline, path_prefix=path_prefix, upstream=upstream)
+    calls = upstream_calls(timeline, window=window, path_prefix=path_prefix, upstream=upstream)
     where = window_text(timeline, window)
     figures = {"calls": len(calls), "max_calls": max_calls}
     if not everywhere:
@@ -72,6 +74,7 @@ def calls_spaced(
     max_gap_s: float | None = None,
     max_leading_calls: int = 0,
     path_prefix: str | None = None,
+    upstream: str | None = None,
 ) -> Verdict:
     """PASSED when, after a burst of at most `max_leading_calls` calls, consecutive upstream calls in
     `window` are at least `min_gap_s` apart (an open breaker lets only half-open probes through)
@@ -83,7 +86,7 @@ def calls_spaced(
     Figures: calls, leading_calls, min_gap_s (smallest gap after the burst), max_gap_s.
     """
     win = Window.of(window)
-    calls = upstream_calls(timeline, window=win, path_prefix=path_prefix)
+    calls = upstream_calls(timeline, window=win, path_prefix=path_prefix, upstream=upstream)
     where = window_text(timeline, win)
     if len(calls) <= max_leading_calls or len(calls) < 2:
         return verdict("calls_spaced", Status.INCONCLUSIVE,

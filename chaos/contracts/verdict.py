@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import ParamSpec
 
-__all__ = ["Status", "Verdict", "check_safe", "combine", "verdict_to_data"]
+__all__ = ["Status", "Verdict", "check_safe", "combine", "skipped", "verdict_to_data"]
 
 P = ParamSpec("P")
 
@@ -29,14 +29,17 @@ class Status(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     INCONCLUSIVE = "inconclusive"
+    SKIPPED = "skipped"   # a part the target gave nothing to check with (no cache marker, no readiness)
 
     @property
     def rank(self) -> int:
-        """FAILED (2) > INCONCLUSIVE (1) > PASSED (0)."""
+        """FAILED (2) > INCONCLUSIVE (1) > PASSED (0) > SKIPPED (-1): a skipped part never hides a
+        result, and a whole made only of skipped parts checked nothing."""
         return _RANK[self]
 
 
-_RANK: Mapping[Status, int] = MappingProxyType({Status.PASSED: 0, Status.INCONCLUSIVE: 1, Status.FAILED: 2})
+_RANK: Mapping[Status, int] = MappingProxyType({Status.SKIPPED: -1, Status.PASSED: 0, Status.INCONCLUSIVE: 1,
+                                                Status.FAILED: 2})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,7 +99,7 @@ def combine(verdicts: Iterable[Verdict], *, contract: str | None = None) -> Verd
         return Verdict(contract=contract, status=Status.INCONCLUSIVE, summary="no checks were run")
     status = max((p.status for p in parts), key=lambda s: s.rank)
     deciding = [p for p in parts if p.status is status]
-    if status is Status.PASSED:
+    if status in (Status.PASSED, Status.SKIPPED):
         summary = "; ".join(f"{p.contract}: {p.summary}" for p in parts)
     else:
         summary = "; ".join(f"{p.contract}: {p.summary}" for p in deciding)
@@ -107,6 +110,12 @@ def combine(verdicts: Iterable[Verdict], *, contract: str | None = None) -> Verd
         contract=contract, status=status, summary=summary, evidence=evidence, figures=figures,
         error="\n".join(errors) or None, parts=parts,
     )
+
+
+def skipped(contract: str, reason: str) -> Verdict:
+    """A check the target gave nothing to judge with (no cache marker, no readiness endpoint): it says
+    so in the verdict, and never counts as a pass of its own."""
+    return Verdict(contract=contract, status=Status.SKIPPED, summary=f"not checked: {reason}")
 
 
 def check_safe(checker: Callable[P, Verdict], *args: P.args, **kwargs: P.kwargs) -> Verdict:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from chaos.env.postgres_admin import ClientBackend
     from chaos.proxy.client import ToxiproxyClient
     from chaos.targetfile import Target
     from chaos.upstream.control import UpstreamControl
@@ -70,6 +71,7 @@ class DependencyHandle(Protocol):
 @runtime_checkable
 class PostgresHandle(DependencyHandle, Protocol):
     def dsn(self, *, proxied: bool = True) -> str: ...
+    def client_backends(self) -> list[ClientBackend]: ...   # the SUT's connections, with their state
     def client_backend_pids(self) -> list[int]: ...   # the SUT's connections (all but our admin one)
     def terminate_client_backends(self) -> list[int]: ...  # pg_terminate_backend on each; returns PIDs hit
 

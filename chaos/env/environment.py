@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Generic, Self, TypeVar
 
-from chaos.env.base import DependencyHandle, SutHandle
+from chaos.env.base import DependencyHandle, HttpUpstreamHandle, SutHandle
 from chaos.env.service import ServiceHandle
 from chaos.proxy.client import ToxiproxyClient
 from chaos.targetfile import DependencyKind, Target
+from chaos.upstream.stubs import Stub
 
 __all__ = ["EnvironmentBase", "make_workdir"]
 
@@ -135,6 +136,17 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
 
     def _add_dependency(self, name: str, handle: DependencyHandle) -> None:
         self._handles[name] = handle
+
+    def stubs(self) -> dict[str, tuple[Stub, ...]]:
+        """The fake APIs' baseline answers, by dependency name (what heal restores)."""
+        return {name: dep.stubs for name, dep in self.target.dependencies.items() if dep.kind is DependencyKind.HTTP}
+
+    def _apply_stubs(self) -> None:
+        """Before the SUT starts: each fake API answers as the target's stubs say (it may call it at once)."""
+        for name, stubs in self.stubs().items():
+            handle = self._handles[name]
+            if stubs and isinstance(handle, HttpUpstreamHandle):
+                handle.control.set_stubs(stubs)
 
     def _set_sut(self, sut: SutT) -> None:
         self._sut = self.sut = sut

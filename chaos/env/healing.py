@@ -9,13 +9,14 @@ way on both backends, against what the environment created them with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from chaos.env.base import HttpUpstreamHandle
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy.client import ToxiproxyClient
+from chaos.upstream.stubs import Stub
 
 __all__ = ["ProxySpec", "Recoverable", "RecoverableSut", "heal_environment", "heal_proxy"]
 
@@ -41,8 +42,10 @@ class RecoverableSut(Recoverable, Protocol):
 
 
 def heal_environment(*, dependencies: Iterable[Recoverable], proxy: ToxiproxyClient,
-                     proxies: Iterable[ProxySpec], sut: RecoverableSut) -> list[str]:
-    """Repair whatever differs from the baseline; returns one line per repair (for the journal)."""
+                     proxies: Iterable[ProxySpec], sut: RecoverableSut,
+                     stubs: Mapping[str, Sequence[Stub]] | None = None) -> list[str]:
+    """Repair whatever differs from the baseline; returns one line per repair (for the journal).
+    The fake APIs are reset to their default behaviour with the target's stubs (`stubs`, by name)."""
     handles = list(dependencies)
     repairs: list[str] = []
     for handle in handles:
@@ -52,6 +55,10 @@ def heal_environment(*, dependencies: Iterable[Recoverable], proxy: ToxiproxyCli
     for handle in handles:
         if isinstance(handle, HttpUpstreamHandle):
             handle.control.reset()
+            wanted = list((stubs or {}).get(handle.name, ()))
+            if handle.control.stubs() != wanted:
+                handle.control.set_stubs(wanted)
+                repairs.append(f"restored the {len(wanted)} stubs of the fake API {handle.name}")
     repairs.extend(sut.recover())
     # The baseline is a SUT that answers its readiness check: after a dependency came back its pool
     # may still be reconnecting, and an experiment must not start in that state.

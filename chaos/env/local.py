@@ -112,7 +112,7 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         proxies = [ProxySpec(name=s.proxy_name, listen=s.proxied.address, upstream=s.direct.address)
                    for s in self._servers.values()]
         return heal_environment(dependencies=self._servers.values(), proxy=self._require_proxy().client,
-                                proxies=proxies, sut=self.local_sut)
+                                proxies=proxies, sut=self.local_sut, stubs=self.stubs())
 
     # --- close -------------------------------------------------------------------------------------
 
@@ -170,6 +170,7 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
             for step, seconds in server.timings.items():
                 self.startup_times[f"{name}.{step}"] = seconds
 
+        self._apply_stubs()
         start = time.monotonic()
         sut = LocalSut(service=self.target.service, values=self._template_values(backend), sut_env=sut_env,
                        dir=self.workdir / "sut", tracker=self.tracker)

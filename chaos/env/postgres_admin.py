@@ -8,6 +8,7 @@ supplies `admin_dsn()` and `PostgresAdmin` does the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -15,17 +16,32 @@ from psycopg import sql
 
 from chaos.env.base import Endpoint
 
-__all__ = ["ADMIN_APPLICATION_NAME", "PostgresAdmin", "admin_conninfo", "run_script"]
+__all__ = ["ADMIN_APPLICATION_NAME", "ClientBackend", "PostgresAdmin", "admin_conninfo", "run_script"]
 
 ADMIN_APPLICATION_NAME = "chaos-admin"   # our own connections, never counted as the SUT's
 
 _CLIENT_BACKENDS = sql.SQL(
-    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+    "SELECT pid, coalesce(state, ''), coalesce(application_name, '') FROM pg_stat_activity "
+    "WHERE backend_type = 'client backend' "
     "AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM {admin} ORDER BY pid"
 ).format(admin=sql.Literal(ADMIN_APPLICATION_NAME))
 
 _TERMINATE_CLIENT_BACKENDS = sql.SQL(
     "SELECT pid FROM ({}) AS b WHERE pg_terminate_backend(pid)").format(_CLIENT_BACKENDS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientBackend:
+    """One connection the service holds, as Postgres sees it: `state` is "idle" for a pooled
+    connection waiting for work, "active" or "idle in transaction" for one in use."""
+
+    pid: int
+    state: str
+    application_name: str = ""
+
+    @property
+    def idle(self) -> bool:
+        return self.state == "idle"
 
 
 def admin_conninfo(endpoint: Endpoint, *, user: str, dbname: str, password: str | None = None) -> str:
@@ -60,10 +76,15 @@ class PostgresAdmin:
             conn.execute("SELECT 1")
         return True
 
+    def client_backends(self) -> list[ClientBackend]:
+        """Every client connection except ours (the service's pools: all its processes'), with its state."""
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            rows = conn.execute(_CLIENT_BACKENDS).fetchall()
+        return [ClientBackend(pid=int(pid), state=str(state), application_name=str(app)) for pid, state, app in rows]
+
     def client_backend_pids(self) -> list[int]:
         """Backend PIDs of every client connection except ours (the SUT's pool, mostly)."""
-        with self._admin() as conn:
-            return [row[0] for row in conn.execute(_CLIENT_BACKENDS).fetchall()]
+        return [b.pid for b in self.client_backends()]
 
     def terminate_client_backends(self) -> list[int]:
         """pg_terminate_backend() on each client backend (not ours); returns the PIDs terminated."""

@@ -34,13 +34,21 @@ __all__ = [
 ]
 
 _PR_SET_PDEATHSIG = 1
+_SIG_SETMASK = 2
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _PRCTL = _LIBC.prctl          # resolved before any fork: the child must not load libraries
+_SIGMASK = _LIBC.pthread_sigmask
+_NO_SIGNALS = ctypes.create_string_buffer(128)   # an empty sigset_t (glibc's is 128 bytes), made before any fork
 
 
 def _set_pdeathsig() -> None:
-    """preexec_fn: SIGKILL this child when the thread that forked it dies (see _spawner.py)."""
+    """preexec_fn: SIGKILL this child when the thread that forked it dies (see _spawner.py), and
+    start it with no signal blocked. A child inherits its parent's signal mask through exec, and a
+    fault's revert holds SIGINT/SIGTERM back while it runs (faults/lifecycle.py): a service
+    restarted by a revert would otherwise ignore every SIGTERM of its life (seen: graceful_drain
+    failed whenever it ran after restart_persistence)."""
     _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    _SIGMASK(_SIG_SETMASK, _NO_SIGNALS, None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -75,13 +75,15 @@ class ServiceHandle:
     # --- shared ------------------------------------------------------------------------------------
 
     def _probe(self) -> bool:
-        """One readiness check: health (and readiness, if it is another path) answer 200."""
+        """One readiness check: health (and readiness, if it has one) answer 2xx. The target's own
+        healthy convention is for the contracts; a service that is up answers its probes with 2xx."""
         paths = [self.service.health]
-        if self.service.ready != self.service.health:
+        if self.service.ready is not None and self.service.ready != self.service.health:
             paths.append(self.service.ready)
         for path in paths:
-            response = httpx.get(self.base_url + path, timeout=1.0, trust_env=False)
-            if response.status_code != 200:
+            response = httpx.get(self.base_url + path, timeout=1.0, trust_env=False,
+                                 headers=dict(self.service.headers))
+            if not 200 <= response.status_code < 300:
                 raise RuntimeError(f"GET {path} answered {response.status_code}")
         return True
 

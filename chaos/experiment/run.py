@@ -19,19 +19,24 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import cast
 
+from chaos.answers import AllOf, Answer, Not, capture_of, holds
 from chaos.contracts import Status, Verdict, combine
+from chaos.contracts._evidence import answer_line, listing
 from chaos.env.base import DependencyHandle, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
+from chaos.errors import ChaosError
 from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
 from chaos.experiment.guards import Guard, Trip
+from chaos.experiment.isolation import warm_up
 from chaos.experiment.monitor import GuardMonitor
+from chaos.experiment.requests import build_request
 from chaos.experiment.seeding import derive_seed, draw_seed, run_token
+from chaos.experiment.timing import observation_limit
 from chaos.faults import Fault, Receipt, injected
 from chaos.faults.active import ActiveFaults
 from chaos.observe import (
-    BodyValue,
     HttpProbe,
     LoadGenerator,
     LoadSpec,
@@ -42,9 +47,10 @@ from chaos.observe import (
     SteadyState,
     Timeline,
     Tolerance,
+    UpstreamCall,
     steady_state,
 )
-from chaos.targetfile import ContractSpec
+from chaos.targetfile import ANSWER_DEFAULTS, CONTRACTS, ContractSpec, RequestTemplate, RestartRule
 
 __all__ = ["STEADY_SETTLE_S", "Experiment"]
 
@@ -52,17 +58,8 @@ STEADY_SETTLE_S = 10.0
 """The longest an experiment waits for the steady state before its fault (a bound on waiting, not a
 verdict margin): long enough for a circuit breaker an earlier experiment opened to close again."""
 SETTLE_POLL_S = 0.25
-
-
-def _substitute(value: Any, token: str) -> Any:
-    """Put the per-run token wherever a request body says `{unique}`, so repeated runs never collide."""
-    if isinstance(value, str):
-        return value.replace("{unique}", token)
-    if isinstance(value, Mapping):
-        return {k: _substitute(v, token) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_substitute(v, token) for v in value]
-    return value
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+"""Requests a warm-up may repeat: they do not change the service's state."""
 
 
 class Experiment:
@@ -96,6 +93,12 @@ class Experiment:
         self.verdicts: list[Verdict] = []
         self.steady_states: list[tuple[str, SteadyState]] = []
         self.notes: list[str] = []
+        self.started = time.monotonic()
+        self.healthy_before = True               # False once prove_healthy() failed: the body is not run
+        self.limit_s = observation_limit(env.target, contract)   # a game day raises it to its own bound
+        self._quiet_since_ns: int | None = None   # end of the last steady state before the first fault
+        self._quiet_labels: frozenset[str] = frozenset()
+        self._quiet_answer: Answer | None = None
 
     # --- what the contract points at -----------------------------------------------------------
     def postgres(self, key: str = "dependency") -> PostgresHandle:
@@ -119,58 +122,109 @@ class Experiment:
                             f"dependency; this experiment needs a {kind} one")
         return handle
 
+    # --- the service's conventions ---------------------------------------------------------------
+    def answer(self, name: str) -> Answer:
+        """The answer convention `name` (healthy, degraded, not_ready...): the contract's, else the
+        target's `[answers]`, else the catalog's default."""
+        found = self.optional_answer(name)
+        if found is None:
+            raise KeyError(f"no answer {name!r} is declared for experiment {self.name} and it has no default")
+        return found
+
+    def optional_answer(self, name: str) -> Answer | None:
+        """An answer convention that may be undeclared (`cached`): None then, and the check that needs
+        it is skipped, saying so."""
+        if self.contract is not None and name in CONTRACTS[self.contract.name].params:
+            return self.contract.answer(name)
+        return self.env.target.answers.get(name, ANSWER_DEFAULTS.get(name))
+
+    @property
+    def healthy(self) -> Answer:
+        return self.answer("healthy")
+
+    def steady_answer(self) -> Answer:
+        """What a steady-state answer must look like: healthy, and not degraded where the contract
+        judges degradation (an external API already failing makes the fault meaningless)."""
+        degraded = self.optional_answer("degraded") if self._judges("degraded") else None
+        return self.healthy if degraded is None else AllOf(parts=(self.healthy, Not(part=degraded)))
+
+    def _judges(self, name: str) -> bool:
+        return name in self._answer_names()
+
     # --- what to send -------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
         return self.env.sut.base_url
 
-    def request(
-        self, key: str = "request", *, json_key: str = "json", label: str | None = None, variant: str = ""
-    ) -> RequestSpec:
-        """The contract's request line (and body), with `{unique}` replaced by this run's token (plus
-        `variant`, for several independent rounds in one run)."""
+    def request(self, key: str = "request", *, label: str | None = None, variant: str = "",
+                for_load: bool = False) -> RequestSpec:
+        """The contract's request (line, body, headers), with `{unique}` replaced by this run's token
+        (plus `variant`, for several independent rounds in one run), the service's headers, and what
+        to capture of the answers for the contract's checks."""
         if self.contract is None:
             raise RuntimeError(f"experiment {self.name} has no contract to read {key!r} from")
-        line = self.contract.request(key)
-        body = self.contract.json(json_key) if json_key in self.contract else None
-        token = f"{self.token}{variant}"
-        return RequestSpec(method=line.method, path=_substitute(line.target, token),
-                           json=_substitute(body, token) if body is not None else None,
-                           label=label or key)
+        return self._build(self.contract.request(key), label=label or key, variant=variant, for_load=for_load)
+
+    def health_request(self, *, label: str = "health") -> RequestSpec:
+        """GET the service's liveness path (with its headers)."""
+        template = RequestTemplate(method="GET", target=self.env.target.service.health)
+        return self._build(template, label=label, variant="", for_load=False)
+
+    def _build(self, template: RequestTemplate, *, label: str, variant: str, for_load: bool) -> RequestSpec:
+        capture = capture_of(*(self.optional_answer(n) for n in self._answer_names()))
+        return build_request(template, target=self.env.target, token=f"{self.token}{variant}", label=label,
+                             capture=capture, for_load=for_load)
+
+    def _answer_names(self) -> tuple[str, ...]:
+        return CONTRACTS[self.contract.name].answers() if self.contract is not None else ("healthy",)
+
+    def remaining_s(self) -> float:
+        """What is left of the experiment's overall bound (load and probes end by then at the latest)."""
+        return max(1.0, self.limit_s - (time.monotonic() - self.started))
 
     def load(
         self,
         *requests: RequestSpec,
-        duration_s: float,
+        duration_s: float | None = None,
         rate_per_s: float | None = None,
         concurrency: int | None = None,
         timeout_s: float = 5.0,
         max_requests: int | None = None,
         fresh_connections: bool = False,
     ) -> LoadGenerator:
-        """A load generator (started on `with`) bounded by `duration_s` and a request count derived
-        from the rate, defaulting to the target's [load] table."""
+        """A load generator (started on `with`, stopped when the block ends), bounded by `duration_s`
+        (default: the rest of the experiment's overall bound, so what is observed is decided by the
+        experiment's holds, not by a duration guessed up front) and a request count derived from the
+        rate; rate and concurrency default to the target's [load] table."""
         defaults = self.env.target.load
         rate = rate_per_s if rate_per_s is not None else defaults.rate_per_s
+        duration = duration_s if duration_s is not None else self.remaining_s()
         spec = LoadSpec(
             requests=list(requests), rate_per_s=rate,
             concurrency=concurrency if concurrency is not None else defaults.concurrency,
-            max_requests=max_requests if max_requests is not None else max(1, int(rate * duration_s) + 1),
-            duration_s=duration_s, timeout_s=timeout_s, fresh_connections=fresh_connections,
+            max_requests=max_requests if max_requests is not None else max(1, int(rate * duration) + 1),
+            duration_s=duration, timeout_s=timeout_s, fresh_connections=fresh_connections,
         )
         return LoadGenerator(self.base_url, spec, self.timeline)
 
-    def probes(self, *, duration_s: float, interval_s: float = 0.1, timeout_s: float = 1.0) -> Prober:
-        """Liveness, readiness and process-alive probes at a steady rate, for at most `duration_s`."""
+    def probes(self, *, duration_s: float | None = None, interval_s: float = 0.1, timeout_s: float = 1.0
+               ) -> Prober:
+        """Liveness, readiness (when the service has a readiness endpoint) and process-alive probes
+        at a steady rate, until the block ends (at most `duration_s`, default the rest of the
+        experiment's bound). A probe is ok when it answers healthy."""
         service = self.env.target.service
+        headers = dict(service.headers)
         probes: list[HttpProbe | ProcessProbe] = [
-            HttpProbe(name="health", url=self.base_url + service.health),
-            HttpProbe(name="ready", url=self.base_url + service.ready),
+            HttpProbe(name="health", url=self.base_url + service.health, answer=self.healthy, headers=headers),
         ]
+        if service.ready is not None:
+            probes.append(HttpProbe(name="ready", url=self.base_url + service.ready, answer=self.healthy,
+                                    headers=headers))
         pid = self.env.sut.pid()
         if pid is not None:
             probes.append(ProcessProbe(name="alive", pid=pid, exit_code=self.env.sut.exit_code))
-        return Prober(self.timeline, probes, interval_s=interval_s, max_duration_s=duration_s,
+        return Prober(self.timeline, probes, interval_s=interval_s,
+                      max_duration_s=duration_s if duration_s is not None else self.remaining_s(),
                       timeout_s=timeout_s)
 
     # --- the fault ----------------------------------------------------------------------------
@@ -185,6 +239,8 @@ class Experiment:
         self._watch()
         self.checkpoints.before_inject(self, fault)
         self.raise_if_aborted()
+        if not self.receipts:
+            self._check_quiet_before_fault()
         with injected(fault, timeline=self.timeline, active=self.active) as receipt:
             self.receipts.append(receipt)
             yield receipt
@@ -257,25 +313,60 @@ class Experiment:
         if code is not None:
             self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns()))
 
-    # --- steady state and verdicts --------------------------------------------------------------
+    # --- isolation, steady state and verdicts ------------------------------------------------------
+    def prove_healthy(self) -> None:
+        """Before anything else: the service answers healthy again, whatever the last experiment left
+        (chaos.experiment.isolation states the rule; `[service].restart` chooses it)."""
+        service = self.env.target.service
+        if service.restart is RestartRule.ALWAYS:
+            self.env.sut.restart()
+            self.notes.append("restarted the service before the experiment ([service].restart = always)")
+        candidate = self.request() if self.contract is not None and "request" in self.contract else None
+        # a request that changes state (a login, a booking) would change what the experiment measures
+        probe = candidate if candidate is not None and candidate.method in SAFE_METHODS else self.health_request()
+        width = max(4, self.env.target.load.concurrency)
+        result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width, timeline=self.timeline,
+                         max_latency_s=service.healthy_within_s)
+        if not result.healthy and service.restart is RestartRule.WHEN_UNHEALTHY:
+            self.notes.append(
+                f"restarted the service: not healthy after {result.elapsed_s:.1f} s of warm-up "
+                f"({len(result.offenders)} bad answers in the last round, e.g. "
+                f"{answer_line(self.timeline, result.offenders[0], self.steady_answer())})")
+            self.env.sut.restart()
+            result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width,
+                             timeline=self.timeline, max_latency_s=service.healthy_within_s)
+        if not result.healthy:
+            self.healthy_before = False
+            self.verdicts.append(Verdict(
+                contract="healthy before the experiment", status=Status.INCONCLUSIVE,
+                summary=f"the service did not answer healthy within {result.elapsed_s:.1f} s of warm-up "
+                        f"({result.rounds} rounds of {width} requests): an earlier experiment's aftermath, "
+                        "or a service that was never healthy",
+                evidence=listing(result.offenders, lambda r: answer_line(self.timeline, r, self.steady_answer())),
+                figures={}))
+
     def steady_state(
         self,
         requests: Sequence[RequestSpec] | None = None,
         *,
         phase: str = "before",
         count: int = 5,
-        max_latency_s: float = 1.0,
-        statuses: frozenset[int] = frozenset({200}),
-        body: Mapping[str, BodyValue] | None = None,
+        max_latency_s: float | None = None,
+        answer: Answer | None = None,
         timeout_s: float = 3.0,
     ) -> SteadyState:
         """Check the steady-state hypothesis. Before the fault a miss makes the run inconclusive (the
         service was not healthy to begin with); after the heal a miss fails it (it did not come back).
 
-        Before the fault the service gets up to `STEADY_SETTLE_S` to reach its steady state: state
-        an earlier experiment left in the SUT (a circuit breaker still open) settles by itself."""
-        specs = list(requests) if requests else [RequestSpec.parse(f"GET {self.env.target.service.health}")]
-        tolerance = Tolerance(max_latency_s=max_latency_s, statuses=statuses, body=dict(body or {}))
+        A steady answer is `steady_answer()` (healthy, not degraded) unless `answer` says otherwise,
+        within `[service].healthy_within_s`. Before the fault the service gets up to `STEADY_SETTLE_S`
+        to reach its steady state: state an earlier experiment left in the SUT (a circuit breaker
+        still open) settles by itself. From its end until the first fault, the requests of the same
+        labels must stay healthy: errors there belong to no fault (see `fault`)."""
+        specs = list(requests) if requests else [self.health_request()]
+        expected = answer if answer is not None else self.steady_answer()
+        latency = max_latency_s if max_latency_s is not None else self.env.target.service.healthy_within_s
+        tolerance = Tolerance(max_latency_s=latency, answer=expected)
         settle_until = time.monotonic() + (STEADY_SETTLE_S if phase == "before" else 0.0)
         while True:
             result = steady_state(self.base_url, specs, count=count, timeout_s=timeout_s, timeline=self.timeline,
@@ -284,6 +375,10 @@ class Experiment:
                 break
             time.sleep(SETTLE_POLL_S)
         self.steady_states.append((phase, result))
+        if phase == "before" and result.ok and not self.receipts:
+            self._quiet_since_ns = self.timeline.now_ns()
+            self._quiet_labels = frozenset(s.name for s in specs)
+            self._quiet_answer = expected
         if not result.ok:
             status = Status.INCONCLUSIVE if phase == "before" else Status.FAILED
             self.verdicts.append(Verdict(
@@ -292,6 +387,45 @@ class Experiment:
                          else "the service did not return to its steady state after the heal"),
                 evidence=tuple(result.explain().splitlines()), figures={}))
         return result
+
+    def _check_quiet_before_fault(self) -> None:
+        """Requests answered between the steady state and the first fault must be healthy too: an
+        error there is an aftermath or a flaky service, never the fault's doing (inconclusive)."""
+        if self._quiet_since_ns is None or self._quiet_answer is None:
+            return
+        answer = self._quiet_answer
+        now_ns = self.timeline.now_ns()
+        bad = [r for r in self.timeline.requests(started_between=(self._quiet_since_ns, now_ns))
+               if r.label in self._quiet_labels and r.end_ns <= now_ns and r.error != "Cancelled"
+               and not holds(answer, r)]
+        if bad:
+            self.verdicts.append(Verdict(
+                contract="healthy before the fault", status=Status.INCONCLUSIVE,
+                summary=f"not healthy before the fault: {len(bad)} requests between the steady state and the "
+                        "fault did not answer healthy (they belong to no fault of this experiment)",
+                evidence=listing(bad, lambda r: answer_line(self.timeline, r, answer)), figures={}))
+
+    def record_upstream_calls(self) -> None:
+        """Copy the fake external APIs' request logs onto the timeline (same monotonic clock on Linux):
+        the calls the service made are part of the record, whatever the contract. Calls recorded by
+        an earlier call are not recorded twice, so an experiment can record mid-way for its checks."""
+        for handle in self.env.dependencies.values():
+            if not isinstance(handle, HttpUpstreamHandle):
+                continue
+            known = max((c.seq for c in self.timeline.events(UpstreamCall) if c.upstream == handle.name), default=0)
+            for call in handle.control.requests(after_seq=known):
+                self.timeline.append(UpstreamCall(seq=call.seq, method=call.method, path=call.path,
+                                                  arrival_ns=call.monotonic_ns, status=call.status,
+                                                  upstream=handle.name))
+
+    def finish(self) -> None:
+        """What the record needs once the body has run: the service's exit and the upstream calls.
+        A fake API that cannot be read is noted, never allowed to replace the experiment's outcome."""
+        self.record_exit()
+        try:
+            self.record_upstream_calls()
+        except ChaosError as exc:
+            self.notes.append(f"the fake external API's call log could not be read: {exc}")
 
     def check(self, *verdicts: Verdict) -> None:
         self.verdicts.extend(verdicts)

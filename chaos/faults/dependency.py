@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from chaos.env.base import DependencyHandle
+from chaos.faults.database import connections_note
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
 
@@ -39,6 +40,7 @@ class DependencyRestarted:
         return f"restart {self.dependency.kind} {self.dependency.name} ({self.dependency.direct.address}){down}"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
@@ -75,6 +77,7 @@ class DependencyStopped:
         return f"stop {self.dependency.kind} {self.dependency.name} until healed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
@@ -106,6 +109,7 @@ class DependencyKilled:
         return f"send {self.sig.name} to {self.dependency.name}'s main process; start it again when healed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()
@@ -137,6 +141,7 @@ class DependencyPaused:
         return f"pause {self.dependency.name}: open connections hang until resumed"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         receipt.takes_effect_now()
         dep = self.dependency
         receipt.pid_before = dep.pid()

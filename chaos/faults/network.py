@@ -16,6 +16,7 @@ from typing import Any
 
 from chaos.env.base import DependencyHandle
 from chaos.errors import FaultError
+from chaos.faults.database import connections_note
 from chaos.faults.lease import DEFAULT_LEASE_S, LeaseRenewer, renew_while_injected, report_lapsed
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
@@ -65,6 +66,7 @@ class ToxicFault:
         return f"chaos_{self.toxic_type}_{stream}"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         self._bytes_before = _traffic(self.client, self.dependency.proxy_name)
         lease_ids: list[str] = []
         for stream in self.streams:
@@ -122,6 +124,7 @@ class ProxyDisabled:
         return f"disable proxy {self.dependency.proxy_name} (connections refused, live ones closed)"
 
     def inject(self, undo: UndoLog, receipt: Receipt) -> None:
+        receipt.note(connections_note(self.dependency))
         proxy = self.dependency.proxy_name
         undo.push(f"enable proxy {proxy}", functools.partial(self._enable, proxy))
         info = self.client.update_proxy(proxy, enabled=False, lease_s=self.lease_s)

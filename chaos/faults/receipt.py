@@ -48,3 +48,8 @@ class Receipt:
     def effect(self, line: str, *, hits: int = 0) -> None:
         self.effects.append(line)
         self.hits += hits
+
+    def note(self, line: str | None) -> None:
+        """Evidence that is not proof of an effect (what the fault found, how it was protected)."""
+        if line:
+            self.notes.append(line)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chaos.answers import Status, holds
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
 from chaos.observe import RequestSpec, Timeline, Tolerance, steady_state
 
 __all__ = ["InvalidRequests"]
 
-CLIENT_ERRORS = frozenset(range(400, 500))
+CLIENT_ERROR = Status(classes=frozenset({4}))
+"""What a request that fails validation answers: any 4xx."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,8 +42,8 @@ class InvalidRequests:
         receipt.takes_effect_now()
         sent = steady_state(self.base_url, [self.request], count=self.count, timeout_s=self.timeout_s,
                             timeline=self.timeline,
-                            tolerance=Tolerance(max_latency_s=self.timeout_s, statuses=CLIENT_ERRORS))
-        rejected = sum(1 for r in sent.records if r.status in CLIENT_ERRORS)
+                            tolerance=Tolerance(max_latency_s=self.timeout_s, answer=CLIENT_ERROR))
+        rejected = sum(1 for r in sent.records if holds(CLIENT_ERROR, r))
         if rejected:
             receipt.effect(f"{rejected}/{self.count} invalid requests rejected with a 4xx", hits=rejected)
 

@@ -113,8 +113,9 @@ class GameDay:
         self._current = experiment.name
         self.console.say(f"[gameday] experiment {experiment.name} (seed {experiment.seed})")
         service = experiment.env.target.service
-        self._prober = Prober(experiment.timeline, [HttpProbe(name="gameday:ready",
-                                                              url=experiment.env.sut.base_url + service.ready)],
+        ready = HttpProbe(name="gameday:ready", url=experiment.env.sut.base_url + service.ready_or_health,
+                          headers=dict(service.headers))
+        self._prober = Prober(experiment.timeline, [ready],
                               interval_s=PROBE_INTERVAL_S, max_duration_s=MAX_PROMPT_S, timeout_s=1.0).start()
 
     def _view(self, experiment: Experiment) -> str:

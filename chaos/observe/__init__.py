@@ -18,7 +18,6 @@ wall-clock anchor); `chaos.contracts` reads it afterwards, like a checker readin
 from chaos.observe.burst import fire
 from chaos.observe.events import (
     EVENT_TYPES,
-    BodyValue,
     Event,
     FaultEnded,
     FaultStarted,
@@ -41,7 +40,6 @@ from chaos.observe.window import Window
 __all__ = [
     "EVENT_TYPES",
     "SCHEMA_VERSION",
-    "BodyValue",
     "CallableProbe",
     "Event",
     "FaultEnded",

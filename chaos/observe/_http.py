@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 
 import httpx
 
-from chaos.observe.events import BodyValue, RequestDone
+from chaos.answers import JSON_LIMIT_BYTES, SeenValue, extract
+from chaos.observe.events import RequestDone
 from chaos.observe.request_spec import RequestSpec
 from chaos.observe.timeline import Timeline
 
-__all__ = ["BODY_LIMIT_BYTES", "make_client", "send_recorded", "small_json_body"]
+__all__ = ["BODY_LIMIT_BYTES", "make_client", "send_recorded"]
 
-BODY_LIMIT_BYTES = 4096
-"""Larger answers are not parsed: contracts need flags, not payloads."""
-
-_MAX_TEXT = 200
-"""A kept string field is cut to this many characters."""
+BODY_LIMIT_BYTES = JSON_LIMIT_BYTES
+"""Larger answers are not searched for JSON values: contracts need flags, not payloads."""
 
 
 def make_client(
@@ -41,27 +38,6 @@ def make_client(
     )
 
 
-def small_json_body(
-    response: httpx.Response, limit_bytes: int = BODY_LIMIT_BYTES
-) -> dict[str, BodyValue] | None:
-    """The top-level scalar fields of a small JSON object answer; None for anything else."""
-    if "json" not in response.headers.get("content-type", "") or len(response.content) > limit_bytes:
-        return None
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    kept: dict[str, BodyValue] = {}
-    for key, value in data.items():
-        if isinstance(value, str):
-            kept[str(key)] = value[:_MAX_TEXT]
-        elif value is None or isinstance(value, bool | int | float):
-            kept[str(key)] = value
-    return kept
-
-
 async def send_recorded(
     client: httpx.AsyncClient,
     spec: RequestSpec,
@@ -79,13 +55,19 @@ async def send_recorded(
     start_ns = timeline.now_ns()
     status: int | None = None
     error: str | None = None
-    body: Mapping[str, BodyValue] | None = None
+    seen: Mapping[str, SeenValue] | None = None
+    headers = dict(spec.headers or {})
+    if spec.text is not None and spec.content_type is not None:
+        headers.setdefault("Content-Type", spec.content_type)
     try:
         async with asyncio.timeout(deadline_s):
             response = await client.request(
-                spec.method, spec.path, json=spec.json, headers=dict(spec.headers or {})
+                spec.method, spec.path, json=spec.json, data=spec.form, content=spec.text, headers=headers
             )
-        status, body = response.status_code, small_json_body(response, body_limit_bytes)
+        status = response.status_code
+        if spec.capture:
+            content = response.content if len(response.content) <= body_limit_bytes else b""
+            seen = extract(spec.capture, headers=response.headers, content=content)
     except asyncio.CancelledError:
         timeline.append(_done(spec, start_ns, timeline.now_ns(), error="Cancelled"))
         raise
@@ -95,7 +77,7 @@ async def send_recorded(
         error = "Timeout"
     except OSError as exc:  # a socket error httpx did not wrap
         error = type(exc).__name__
-    record = _done(spec, start_ns, timeline.now_ns(), status=status, error=error, body=body)
+    record = _done(spec, start_ns, timeline.now_ns(), status=status, error=error, seen=seen)
     timeline.append(record)
     return record
 
@@ -107,9 +89,9 @@ def _done(
     *,
     status: int | None = None,
     error: str | None = None,
-    body: Mapping[str, BodyValue] | None = None,
+    seen: Mapping[str, SeenValue] | None = None,
 ) -> RequestDone:
     return RequestDone(
         label=spec.name, method=spec.method, path=spec.path,
-        start_ns=start_ns, end_ns=end_ns, status=status, error=error, body=body,
+        start_ns=start_ns, end_ns=end_ns, status=status, error=error, seen=seen,
     )

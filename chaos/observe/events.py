@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from chaos.answers import SeenValue
+
 __all__ = [
     "EVENT_TYPES",
-    "BodyValue",
     "Event",
     "FaultEnded",
     "FaultStarted",
@@ -31,10 +32,6 @@ __all__ = [
     "UpstreamCall",
 ]
 
-BodyValue = str | int | float | bool | None
-"""A top-level scalar field of a JSON response body, the only kind a `RequestDone.body` keeps."""
-
-_EMPTY_BODY: Final[Mapping[str, BodyValue]] = MappingProxyType({})
 
 
 class Event:
@@ -47,8 +44,8 @@ class Event:
         raise NotImplementedError
 
 
-def _freeze_body(body: Mapping[str, BodyValue] | None) -> Mapping[str, BodyValue] | None:
-    return None if body is None else MappingProxyType(dict(body))
+def _freeze(seen: Mapping[str, SeenValue] | None) -> Mapping[str, SeenValue] | None:
+    return None if seen is None else MappingProxyType(dict(seen))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,8 +54,9 @@ class RequestDone(Event):
 
     Exactly one of `status` (an HTTP answer) and `error` (the exception class name, such as
     "ConnectError", "ReadTimeout", "RemoteProtocolError", "Timeout" for the total deadline, or
-    "Cancelled" when the load generator was stopped) is set. `body` holds the top-level scalar
-    fields of a small JSON object answer (so contracts can read flags like "degraded"), else None.
+    "Cancelled" when the load generator was stopped) is set. `seen` holds what the answer showed
+    of the headers, JSON paths and body patterns the experiment's answer specs look at (see
+    `chaos.answers.capture`), else None.
     """
 
     label: str
@@ -68,7 +66,7 @@ class RequestDone(Event):
     end_ns: int
     status: int | None = None
     error: str | None = None
-    body: Mapping[str, BodyValue] | None = field(default=None, hash=False)
+    seen: Mapping[str, SeenValue] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if (self.status is None) == (self.error is None):
@@ -78,7 +76,7 @@ class RequestDone(Event):
             )
         if self.end_ns < self.start_ns:
             raise ValueError(f"RequestDone {self.method} {self.path}: end_ns before start_ns")
-        object.__setattr__(self, "body", _freeze_body(self.body))
+        object.__setattr__(self, "seen", _freeze(self.seen))
 
     @property
     def at_ns(self) -> int:
@@ -88,10 +86,6 @@ class RequestDone(Event):
     @property
     def latency_s(self) -> float:
         return (self.end_ns - self.start_ns) / 1e9
-
-    def body_value(self, name: str) -> BodyValue:
-        """A body field, or None when the answer had no such field (or no JSON body)."""
-        return (self.body or _EMPTY_BODY).get(name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +127,10 @@ class ProbeResult(Event):
     end_ns: int
     status: int | None = None
     error: str | None = None
+    seen: Mapping[str, SeenValue] | None = field(default=None, hash=False)   # as RequestDone.seen
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seen", _freeze(self.seen))
 
     @property
     def at_ns(self) -> int:
@@ -171,6 +169,7 @@ class UpstreamCall(Event):
     path: str
     arrival_ns: int
     status: int | None = None
+    upstream: str = ""   # which fake API (the dependency's name) it reached
 
     @property
     def at_ns(self) -> int:

@@ -17,14 +17,16 @@ recorded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Final, Self
 
 import httpx
 
+from chaos.answers import Answer, SeenValue, Status, capture_of, extract, holds
 from chaos.observe._background import BackgroundLoop, sleep_until, until_done_or_stopped
 from chaos.observe._http import make_client
 from chaos.observe.events import ProbeResult, ProcessExited
@@ -33,13 +35,18 @@ from chaos.observe.timeline import Timeline
 __all__ = ["CallableProbe", "HttpProbe", "Prober", "ProcessProbe"]
 
 
+ANY_2XX: Final = Status(classes=frozenset({2}))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpProbe:
-    """GET `url`; ok when the status is in `ok_statuses`."""
+    """GET `url` (with `headers`); ok when the answer looks like `answer` (any 2xx by default: the
+    target's healthy convention is what experiments pass)."""
 
     name: str
     url: str
-    ok_statuses: frozenset[int] = frozenset({200})
+    answer: Answer = ANY_2XX
+    headers: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,14 +158,21 @@ class Prober:
         if isinstance(probe, HttpProbe):
             status: int | None = None
             error: str | None = None
+            seen: dict[str, SeenValue] | None = None
+            capture = capture_of(probe.answer)
             try:
                 async with asyncio.timeout(2 * self.timeout_s):
-                    status = (await client.get(probe.url)).status_code
+                    response = await client.get(probe.url, headers=dict(probe.headers or {}))
+                status = response.status_code
+                if capture:
+                    seen = extract(capture, headers=response.headers, content=response.content)
             except httpx.HTTPError as exc:
                 error = type(exc).__name__
             except TimeoutError:
                 error = "Timeout"
-            self._record(probe.name, status in probe.ok_statuses, start_ns, status=status, error=error)
+            result = ProbeResult(probe=probe.name, ok=False, start_ns=start_ns, end_ns=self.timeline.now_ns(),
+                                 status=status, error=error, seen=seen)
+            self.timeline.append(dataclasses.replace(result, ok=holds(probe.answer, result)))
             return True
         if isinstance(probe, CallableProbe):
             try:

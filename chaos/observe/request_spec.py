@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from chaos.answers import NOTHING, Capture
+
 __all__ = ["RequestSpec"]
 
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_METHOD = re.compile(r"[A-Z][A-Z0-9-]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RequestSpec:
-    """A request to send: method, path (with query) relative to the base URL, optional JSON body.
+    """A request to send: method, path (with query) relative to the base URL, at most one body
+    (`json`, url-encoded `form` fields, or `text` with `content_type`), headers.
 
     `label` names the requests on the timeline (contracts select by it); it defaults to
-    "METHOD /path".
+    "METHOD /path". `capture` says what of the answer to keep on the timeline (the headers, JSON
+    paths and body patterns the experiment's answer specs read).
     """
 
     method: str
     path: str
     json: object = None
+    form: Mapping[str, str] | None = None
+    text: str | None = None
+    content_type: str | None = None
     headers: Mapping[str, str] | None = None
     label: str | None = None
+    capture: Capture = NOTHING
 
     def __post_init__(self) -> None:
         method = self.method.upper()
-        if method not in _METHODS:
-            raise ValueError(f"request {self.method} {self.path}: unknown HTTP method {self.method!r}")
+        if not _METHOD.fullmatch(method):
+            raise ValueError(f"request {self.method} {self.path}: not an HTTP method: {self.method!r}")
+        if sum(body is not None for body in (self.json, self.form, self.text)) > 1:
+            raise ValueError(f"request {self.method} {self.path}: give at most one of json, form, text")
         if not self.path.startswith("/"):
             raise ValueError(f"request {self.method} {self.path}: path must start with '/'")
         object.__setattr__(self, "method", method)

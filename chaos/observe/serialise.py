@@ -1,6 +1,6 @@
 """The one JSON form of a timeline, for the journal, and its inverse so checkers can re-run on it.
 
-    {"schema_version": 1, "anchor_ns": ..., "anchor_wall_s": ...,
+    {"schema_version": 2, "anchor_ns": ..., "anchor_wall_s": ...,
      "events": [{"type": "RequestDone", "label": ..., "start_ns": ..., ...,
                  "offset_s": 1.25}, ...]}
 
@@ -20,7 +20,7 @@ from chaos.observe.timeline import Timeline
 
 __all__ = ["SCHEMA_VERSION", "timeline_from_data", "timeline_to_data"]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _DERIVED = frozenset({"type", "offset_s"})
 

@@ -5,7 +5,7 @@ back?). It sends `count` requests one after another, each bounded, so it ends wi
 `count x deadline`; the result carries the evidence either way.
 
     before = steady_state(sut.base_url, [RequestSpec.parse("GET /health")], count=5,
-                          tolerance=Tolerance(max_latency_s=0.5), timeout_s=2, timeline=tl)
+                          tolerance=Tolerance(max_latency_s=0.5, answer=healthy), timeout_s=2, timeline=tl)
     if not before.ok:
         ...  # inconclusive: the service was not healthy to begin with; before.explain() says why
 """
@@ -13,11 +13,12 @@ back?). It sends `count` requests one after another, each bounded, so it ends wi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from chaos.answers import Answer, describe, holds, shown
 from chaos.observe._http import make_client, send_recorded
-from chaos.observe.events import BodyValue, RequestDone
+from chaos.observe.events import RequestDone
 from chaos.observe.request_spec import RequestSpec
 from chaos.observe.timeline import Timeline
 
@@ -26,16 +27,14 @@ __all__ = ["SteadyState", "Tolerance", "steady_state"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tolerance:
-    """What counts as healthy: an answer with one of `statuses` within `max_latency_s`, whose JSON body
-    has each field of `body` at the given value (e.g. `{"degraded": False}`: not a fallback answer)."""
+    """What counts as healthy: an answer that looks like `answer` (the target's healthy convention,
+    and not its degraded one where the contract has one), within `max_latency_s`."""
 
     max_latency_s: float
-    statuses: frozenset[int] = frozenset({200})
-    body: Mapping[str, BodyValue] = field(default_factory=dict)
+    answer: Answer
 
     def accepts(self, record: RequestDone) -> bool:
-        return (record.status in self.statuses and record.latency_s <= self.max_latency_s
-                and all(record.body_value(name) == value for name, value in self.body.items()))
+        return holds(self.answer, record) and record.latency_s <= self.max_latency_s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,14 +48,12 @@ class SteadyState:
 
     def explain(self) -> str:
         """One line per offender (or a one-line "all within tolerance"), for messages and journals."""
-        allowed = ",".join(str(s) for s in sorted(self.tolerance.statuses))
-        fields = "".join(f", body.{k} == {v!r}" for k, v in self.tolerance.body.items())
         head = (
             f"steady state: {len(self.records) - len(self.offenders)}/{len(self.records)} requests answered "
-            f"{allowed}{fields} within {self.tolerance.max_latency_s:g} s"
+            f"{describe(self.tolerance.answer)} within {self.tolerance.max_latency_s:g} s"
         )
         lines = [head] + [
-            f"  {r.method} {r.path} -> {r.status if r.status is not None else r.error} in {r.latency_s:.3f} s"
+            f"  {r.method} {r.path} -> {shown(self.tolerance.answer, r)} in {r.latency_s:.3f} s"
             for r in self.offenders[:5]
         ]
         if len(self.offenders) > 5:

@@ -12,6 +12,7 @@ from collections.abc import Generator
 import pytest
 
 from chaos.env.signals import SigtermAsInterrupt
+from chaos.experiment import Experiment
 from chaos.pytest_plugin import checkpoints, fixtures, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
@@ -82,9 +83,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
     """After an experiment's body returns, its verdict decides the outcome (inside the call phase,
-    so a broken contract is a test failure, not a teardown error)."""
-    result = yield
+    so a broken contract is a test failure, not a teardown error). A service that could not be proven
+    healthy before the experiment is concluded at once, inconclusive: no fault is injected into it."""
     experiment = pyfuncitem.funcargs.get("experiment")
+    if isinstance(experiment, Experiment) and not experiment.healthy_before:
+        conclude(pyfuncitem, experiment)
+    result = yield
     if experiment is not None:
         conclude(pyfuncitem, experiment)  # type: ignore[arg-type]
     return result

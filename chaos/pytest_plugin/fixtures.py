@@ -131,7 +131,9 @@ def experiment(request: pytest.FixtureRequest, chaos_checkpoints: Checkpoints) -
     # after chaos_env's heal (which resets the fake APIs' seeds): this experiment's draws only
     experiment.notes.extend(seed_environment(env, experiment.experiment_seed))
     experiment.checkpoints = chaos_checkpoints
-    experiment.guard(*guards_from_target(env.target.guards, ready_url=env.sut.base_url + env.target.service.ready))
+    experiment.guard(*guards_from_target(env.target.guards,
+                                         ready_url=env.sut.base_url + env.target.service.ready_or_health))
+    experiment.prove_healthy()
     try:
         yield experiment
     finally:

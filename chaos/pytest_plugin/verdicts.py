@@ -16,7 +16,7 @@ VERDICT_KEY = pytest.StashKey[Verdict]()
 def format_verdict(outcome: Verdict, experiment: Experiment) -> str:
     lines = [f"{outcome.status.upper()}: {outcome.summary}"]
     for part in _parts(outcome):
-        if part.status is Status.PASSED:
+        if part.status in (Status.PASSED, Status.SKIPPED):
             continue
         lines.append(f"- [{part.status}] {part.contract}: {part.summary}")
         lines.extend(f"    {line}" for line in part.evidence)
@@ -37,7 +37,7 @@ def conclude(item: pytest.Item, experiment: Experiment) -> None:
     tell whether the contract holds must not pass.
     """
     __tracebackhide__ = True
-    experiment.record_exit()
+    experiment.finish()
     outcome = experiment.outcome()
     item.stash[VERDICT_KEY] = outcome
     if outcome.status is not Status.PASSED:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chaos import __version__
+from chaos.answers import describe
 from chaos.contracts import Verdict
 from chaos.observe import SteadyState, Timeline
 from chaos.report.journal import (
@@ -80,7 +81,7 @@ def fault_record(receipt: Receipt, timeline: Timeline) -> FaultRecord:
 def _steady_record(phase: str, state: SteadyState) -> SteadyStateRecord:
     return SteadyStateRecord(
         phase=phase, ok=state.ok, max_latency_s=state.tolerance.max_latency_s,
-        statuses=tuple(sorted(state.tolerance.statuses)), requests=len(state.records),
+        answer=describe(state.tolerance.answer), requests=len(state.records),
         offenders=len(state.offenders), explanation=tuple(state.explain().splitlines()),
     )
 

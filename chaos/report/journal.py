@@ -7,7 +7,7 @@ the terminal scorecard and the JUnit properties are functions of a `Journal`, so
 re-renders a run the way a Jepsen checker re-runs on a stored history.
 
 The JSON shape is described by `journal.schema.json` and `README.md` next to this module; bump
-`SCHEMA_VERSION` on any incompatible change. Additions a version-1 journal written before them
+`SCHEMA_VERSION` on any incompatible change. Additions a version-2 journal written before them
 lacks (a fault's `notes`) load with their empty default, so older journals keep loading.
 """
 
@@ -39,7 +39,7 @@ __all__ = [
     "sut_exits",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """Version of the journal's JSON form (the timeline inside carries its own version)."""
 
 
@@ -102,7 +102,7 @@ class SteadyStateRecord:
     phase: str
     ok: bool
     max_latency_s: float
-    statuses: tuple[int, ...]
+    answer: str                      # the healthy answer it judged by, in words
     requests: int
     offenders: int
     explanation: tuple[str, ...] = ()
@@ -234,7 +234,7 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "outcome": str(journal.outcome),
         "outcome_detail": journal.outcome_detail,
         "steady_states": [
-            {"phase": s.phase, "ok": s.ok, "max_latency_s": s.max_latency_s, "statuses": list(s.statuses),
+            {"phase": s.phase, "ok": s.ok, "max_latency_s": s.max_latency_s, "answer": s.answer,
              "requests": s.requests, "offenders": s.offenders, "explanation": list(s.explanation)}
             for s in journal.steady_states
         ],
@@ -310,7 +310,7 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         steady = tuple(
             SteadyStateRecord(
                 phase=str(s["phase"]), ok=bool(s["ok"]), max_latency_s=float(s["max_latency_s"]),
-                statuses=tuple(int(x) for x in s["statuses"]), requests=int(s["requests"]),
+                answer=str(s["answer"]), requests=int(s["requests"]),
                 offenders=int(s["offenders"]), explanation=tuple(str(x) for x in s["explanation"]),
             )
             for s in data["steady_states"]

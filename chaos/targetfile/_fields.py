@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Problems", "describe"]
+__all__ = ["MAX_COUNT", "Problems", "describe", "describe_key", "is_number"]
+
+MAX_COUNT = 1_000_000
+"""The largest count a target file may give (rates, sizes, attempts): beyond it, a typo."""
+
+
+def is_number(value: object) -> bool:
+    """A TOML int or float that is finite (`nan` and `inf` are TOML floats, never a duration or rate)."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and math.isfinite(value))
 
 
 def describe(value: object) -> str:
     """A short, type-revealing rendering of a TOML value for messages (`'1s'` vs `1`)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):   # an int beyond sys.get_int_max_str_digits(); a deep table
+        return f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -20,6 +34,7 @@ class Problems:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self._listed: set[str] = set()   # tables whose allowed keys were printed already
 
     def add(self, key: str, problem: str) -> None:
         self.lines.append(f"{key}: {problem}")
@@ -33,9 +48,15 @@ class Problems:
         for key in table:
             if key in allowed:
                 continue
-            close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(sorted(allowed))})"
-            self.add(_join(where, key), f"unknown {what}{hint}")
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            elif where in self._listed:
+                hint = ""
+            else:
+                self._listed.add(where)
+                hint = f" (allowed: {', '.join(sorted(allowed))})"
+            self.add(_join(where, describe_key(key)), f"unknown {what}{hint}")
 
     def table(self, raw: Mapping[str, Any], key: str, where: str, *, required: bool = False
               ) -> Mapping[str, Any] | None:
@@ -65,8 +86,8 @@ class Problems:
         if key not in raw:
             return default
         value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.add(_join(where, key), f"expected seconds > 0 (a number), got {describe(value)}")
+        if not is_number(value) or value <= 0:
+            self.add(_join(where, key), f"expected seconds > 0 (a finite number), got {describe(value)}")
             return default
         return float(value)
 
@@ -74,8 +95,8 @@ class Problems:
         if key not in raw:
             return default
         value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.add(_join(where, key), f"expected an integer >= 1, got {describe(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+            self.add(_join(where, key), f"expected an integer 1..{MAX_COUNT}, got {describe(value)}")
             return default
         return value
 
@@ -87,6 +108,33 @@ class Problems:
             self.add(_join(where, key), f"expected true or false, got {describe(value)}")
             return default
         return value
+
+
+    def path(self, base: Path, raw: str, key: str, *, want: str) -> Path | None:
+        """`raw` resolved against `base`, which must be an existing `want` ("file" or "directory");
+        None after recording why not. Never raises: NUL bytes, over-long names and symlink loops are
+        problems of the file, not crashes of the loader."""
+        if "\0" in raw:
+            self.add(key, f"a path cannot contain a NUL byte: {describe(raw)}")
+            return None
+        try:
+            path = (base / raw).resolve()
+            ok = path.is_file() if want == "file" else path.is_dir()
+        except (OSError, RuntimeError, ValueError) as exc:   # ELOOP, ENAMETOOLONG; RuntimeError: a loop
+            self.add(key, f"cannot resolve {describe(raw)}: {getattr(exc, 'strerror', None) or exc}")
+            return None
+        if not ok:
+            self.add(key, f"{'file not found' if want == 'file' else 'not a directory'}: {path}")
+            return None
+        return path
+
+
+def describe_key(key: object) -> str:
+    """A key as it can be printed in a message: long or strange keys are shortened and quoted."""
+    text = str(key)
+    if len(text) <= 60 and text.isprintable() and " " not in text:
+        return text
+    return describe(text)
 
 
 def _join(where: str, key: str) -> str:

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from chaos.targetfile._fields import Problems, describe
+from chaos.targetfile._addresses import check_url
+from chaos.targetfile._fields import Problems, describe, is_number
 
 __all__ = ["ErrorRateGuard", "GuardSpec", "ProbeGuard", "ReadinessGuard", "parse_guards"]
 
@@ -64,7 +64,8 @@ def _required_seconds(problems: Problems, spec: Mapping[str, Any], key: str, whe
     return problems.positive_number(spec, key, where, default=1.0)
 
 
-def parse_guards(problems: Problems, raw: Mapping[str, Any]) -> GuardSpec:
+def parse_guards(problems: Problems, raw: Mapping[str, Any], *, allow_remote: bool = False) -> GuardSpec:
+    """`[guards]`; probe URLs follow the same loopback rule as the service's URL."""
     table = problems.table(raw, "guards", "")
     if table is None:
         return GuardSpec()
@@ -74,8 +75,8 @@ def parse_guards(problems: Problems, raw: Mapping[str, Any]) -> GuardSpec:
     if spec is not None:
         where = "[guards.error_rate]"
         problems.unknown_keys(spec, where, ("above", "for_s"))
-        above = spec.get("above")
-        if isinstance(above, bool) or not isinstance(above, int | float) or not 0 <= above < 1:
+        above: Any = spec.get("above")
+        if not is_number(above) or not 0 <= above < 1:
             problems.add(f"{where}.above", f"expected a fraction 0 <= above < 1 (a number), got {describe(above)}")
             above = 0.5
         error_rate = ErrorRateGuard(above=float(above), for_s=_required_seconds(problems, spec, "for_s", where))
@@ -94,8 +95,8 @@ def parse_guards(problems: Problems, raw: Mapping[str, Any]) -> GuardSpec:
             continue
         problems.unknown_keys(spec, where, ("url", "failing_for_s"))
         url = problems.string(spec, "url", where, required=True) or ""
-        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
-            problems.add(f"{where}.url", f"expected an http(s) URL, got {describe(url)}")
+        if url:
+            check_url(problems, f"{where}.url", url, allow_remote=allow_remote)
         probes.append(ProbeGuard(name=name, url=url,
                                  failing_for_s=_required_seconds(problems, spec, "failing_for_s", where)))
     return GuardSpec(error_rate=error_rate, readiness=readiness, probes=tuple(probes))

@@ -1,52 +1,45 @@
 """`load_target`: read a target file once, check every key, and return a frozen `Target`.
 
 All problems are collected and raised together in one TargetFileError, each line naming its key,
-so a user fixes a broken file in one round instead of one error per run.
+so a user fixes a broken file in one round instead of one error per run. Whatever the input (a
+binary file, TOML nested thousands deep, a 5,000-digit integer, a NUL byte in a path, a URL that
+is not one), the only exception that leaves is TargetFileError.
 """
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
+import hashlib
 import os
-import re
+import shutil
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Final
 
 from chaos.errors import TargetFileError
+from chaos.targetfile._addresses import check_url
 from chaos.targetfile._fields import Problems, describe
-from chaos.targetfile.catalog import CONTRACTS, Param, ParamKind
+from chaos.targetfile._templating import TemplateScope, looks_secret
+from chaos.targetfile.contract_tables import parse_answers, parse_contracts
+from chaos.targetfile.dependency_tables import parse_dependencies
 from chaos.targetfile.guards import parse_guards
-from chaos.targetfile.model import (
-    ContractSpec,
-    Dependency,
-    DependencyKind,
-    LoadDefaults,
-    ParamValue,
-    RequestLine,
-    Service,
-    Target,
-)
-from chaos.targetfile.templates import TemplateError, render, template_names
+from chaos.targetfile.model import LoadDefaults, RestartRule, Service, Target
+from chaos.targetfile.request_templates import parse_headers
+from chaos.targetfile.templates import render
 
-__all__ = ["load_target", "template_values_names"]
+__all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "load_target", "template_values_names"]
 
-TOP_TABLES = ("service", "dependencies", "load", "contracts", "guards")
-SERVICE_KEYS = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
-                "allow_remote", "env", "defects_env")
-DEFECTS_KEY = "defects"   # in every [contracts.*]: the service's defect switches that break it
-POSTGRES_KEYS = ("database", "user", "password", "init_sql")
-LOAD_KEYS = ("rate_per_s", "concurrency")
-BASE_TEMPLATE_NAMES = ("python", "port", "target_dir", "workdir")
-DEPENDENCY_TEMPLATE_FIELDS = ("url", "host", "port")
-
-_DEP_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_REQUEST = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (/\S*)")
+TOP_TABLES: Final = ("service", "dependencies", "answers", "load", "contracts", "guards")
+SERVICE_KEYS: Final = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
+                       "healthy_within_s", "restart", "allow_remote", "env", "headers", "defects_env")
+LOAD_KEYS: Final = ("rate_per_s", "concurrency", "headers")
+BASE_TEMPLATE_NAMES: Final = ("python", "port", "target_dir", "workdir")
+DEPENDENCY_TEMPLATE_FIELDS: Final = ("url", "host", "port")
+MAX_FILE_BYTES: Final = 1 << 20
+"""A target file is a page of settings; a megabyte of it is a wrong file."""
+MAX_NESTING: Final = 32
+"""Tables and arrays nested deeper than this are no target file (and would exhaust recursion)."""
 
 
 def template_values_names(dependency_names: Iterable[str]) -> list[str]:
@@ -57,112 +50,115 @@ def template_values_names(dependency_names: Iterable[str]) -> list[str]:
     return names
 
 
-def load_target(path: str | os.PathLike[str]) -> Target:
-    """Load and validate the target file at `path`; raises TargetFileError listing every problem."""
+def load_target(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None) -> Target:
+    """Load and validate the target file at `path`; raises TargetFileError listing every problem.
+
+    `{env.NAME}` templates are resolved from `environ` (default: this process's environment)."""
     shown = str(path)
+    data = _read(shown, path)
+    raw = _parse(shown, data)
     file = Path(path).expanduser().absolute()
+    problems = Problems()
+    problems.unknown_keys(raw, "", TOP_TABLES, what="table")
+    deps, broken = parse_dependencies(problems, raw, file.parent)
+    scope = TemplateScope(template_values_names(deps), os.environ if environ is None else environ, broken=broken)
+    service = _service(problems, raw, file.parent, scope)
+    answers = parse_answers(problems, raw)
+    load = _load(problems, raw, scope)
+    contracts = parse_contracts(problems, raw, deps=deps, answers=answers, scope=scope, service=service)
+    guards = parse_guards(problems, raw, allow_remote=service.allow_remote if service is not None else False)
+    if problems or service is None:
+        raise TargetFileError(path=shown, problems=problems.lines or ["[service]: missing (required table)"])
+    return Target(path=file, service=service, dependencies=MappingProxyType(deps), load=load,
+                  contracts=MappingProxyType(contracts), guards=guards, answers=answers,
+                  secrets=tuple(sorted(scope.secrets)), sha256=hashlib.sha256(data).hexdigest())
+
+
+def _read(shown: str, path: str | os.PathLike[str]) -> bytes:
     try:
-        text = file.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise TargetFileError(path=shown, problems=[f"cannot read the file: {exc.strerror or exc}"]) from exc
+        file = Path(path).expanduser()
+        with file.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:   # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise TargetFileError(path=shown, problems=[f"cannot read the file: {reason}"]) from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise TargetFileError(path=shown, problems=[f"larger than {MAX_FILE_BYTES >> 20} MiB: not a target file"])
+    return data
+
+
+def _parse(shown: str, data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TargetFileError(path=shown, problems=[f"not UTF-8 text: {exc}"]) from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TargetFileError(path=shown, problems=[f"TOML syntax error: {exc}"]) from exc
-
-    problems = Problems()
-    problems.unknown_keys(raw, "", TOP_TABLES, what="table")
-    deps = _dependencies(problems, raw, file.parent)
-    service = _service(problems, raw, file.parent, template_values_names(deps))
-    load = _load(problems, raw)
-    contracts = _contracts(problems, raw, deps)
-    guards = parse_guards(problems, raw)
-    if problems or service is None:
-        raise TargetFileError(path=shown, problems=problems.lines or ["[service]: missing (required table)"])
-    return Target(path=file, service=service, dependencies=MappingProxyType(deps), load=load,
-                  contracts=MappingProxyType(contracts), guards=guards)
+    except RecursionError as exc:
+        raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"]
+                              ) from exc
+    except ValueError as exc:   # an integer beyond sys.get_int_max_str_digits()
+        raise TargetFileError(path=shown, problems=[f"a value is out of range: {exc}"]) from exc
+    if _depth(raw) > MAX_NESTING:
+        raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"])
+    return raw
 
 
-# --- [dependencies] -----------------------------------------------------------------------------
-
-def _dependencies(problems: Problems, raw: Mapping[str, Any], base: Path) -> dict[str, Dependency]:
-    table = problems.table(raw, "dependencies", "")
-    deps: dict[str, Dependency] = {}
-    for name, spec in (table or {}).items():
-        where = f"[dependencies.{name}]"
-        if not _DEP_NAME.fullmatch(name):
-            problems.add(where, "a dependency name must be letters, digits, '_' or '-' (it is used in "
-                                "templates such as {name.url})")
-            continue
-        if not isinstance(spec, Mapping):
-            problems.add(where, f"expected a table such as {{ kind = \"postgres\" }}, got {describe(spec)}")
-            continue
-        kind_raw = problems.string(spec, "kind", where, required=True)
-        if kind_raw is None:
-            continue
-        try:
-            kind = DependencyKind(kind_raw)
-        except ValueError:
-            kinds = ", ".join(k.value for k in DependencyKind)
-            problems.add(f"{where}.kind", f"unknown dependency kind {kind_raw!r} (expected one of: {kinds})")
-            continue
-        allowed = ("kind", *POSTGRES_KEYS) if kind is DependencyKind.POSTGRES else ("kind",)
-        for key in spec:
-            if key in POSTGRES_KEYS and kind is not DependencyKind.POSTGRES:
-                problems.add(f"{where}.{key}", f"only valid for kind 'postgres' (this one is {kind.value!r})")
-        problems.unknown_keys({k: v for k, v in spec.items() if k not in POSTGRES_KEYS}, where, allowed)
-        deps[name] = Dependency(name=name, kind=kind, **_postgres_fields(problems, spec, where, base))
-    return deps
-
-
-def _postgres_fields(problems: Problems, spec: Mapping[str, Any], where: str, base: Path) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for key in ("database", "user", "password"):
-        value = problems.string(spec, key, where)
-        if value is not None:
-            fields[key] = value
-    init_sql = problems.string(spec, "init_sql", where)
-    if init_sql is not None:
-        sql_path = (base / init_sql).resolve()
-        if not sql_path.is_file():
-            problems.add(f"{where}.init_sql", f"file not found: {sql_path}")
-        fields["init_sql"] = sql_path
-    return fields
+def _depth(value: object) -> int:
+    """How deep tables and arrays nest (iteratively: the point is to refuse what recursion cannot take)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                break
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 # --- [service] ----------------------------------------------------------------------------------
 
-def _service(problems: Problems, raw: Mapping[str, Any], base: Path, names: list[str]) -> Service | None:
+def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: TemplateScope) -> Service | None:
     spec = problems.table(raw, "service", "", required=True)
     if spec is None:
         return None
     where = "[service]"
     problems.unknown_keys(spec, where, SERVICE_KEYS)
-    command = _command(problems, spec, names)
+    cwd = problems.path(base, problems.string(spec, "cwd", where, default=".") or ".", f"{where}.cwd",
+                        want="directory")
+    command = _command(problems, spec, scope, cwd)
     url = problems.string(spec, "url", where, required=True)
     allow_remote = problems.boolean(spec, "allow_remote", where, default=False)
-    if url is not None and _template_ok(problems, f"{where}.url", url, names):
-        _check_url(problems, url, names, allow_remote=allow_remote)
+    if url is not None:
+        url = scope.check(problems, f"{where}.url", url)
+    if url is not None:
+        sample = render(url, {n: ("127.0.0.1" if n.endswith(".host") else "1") for n in scope.names})
+        if not check_url(problems, f"{where}.url", sample, allow_remote=allow_remote, shown=url):
+            url = None
     health = _path(problems, spec, "health", required=True)
-    ready = _path(problems, spec, "ready", required=False) or health
-    cwd_raw = problems.string(spec, "cwd", where, default=".") or "."
-    cwd = (base / cwd_raw).resolve()
-    if not cwd.is_dir():
-        problems.add(f"{where}.cwd", f"not a directory: {cwd}")
-    env = _env(problems, spec, names)
-    start_timeout_s = problems.positive_number(spec, "start_timeout_s", where, default=20.0)
-    shutdown_grace_s = problems.positive_number(spec, "shutdown_grace_s", where, default=10.0)
+    ready = _path(problems, spec, "ready", required=False)
+    env = _env(problems, spec, scope)
+    headers = parse_headers(problems, f"{where}.headers", spec["headers"], scope) if "headers" in spec \
+        else MappingProxyType({})
+    restart = _restart(problems, spec.get("restart", RestartRule.WHEN_UNHEALTHY.value))
+    numbers = {key: problems.positive_number(spec, key, where, default=default)
+               for key, default in (("start_timeout_s", 20.0), ("shutdown_grace_s", 10.0),
+                                    ("healthy_within_s", 2.0))}
     defects_env = problems.string(spec, "defects_env", where)
-    if command is None or url is None or health is None or ready is None:
+    if command is None or url is None or health is None or cwd is None or restart is None:
         return None
-    return Service(command=command, cwd=cwd, url=url, health=health, ready=ready,
-                   start_timeout_s=start_timeout_s, shutdown_grace_s=shutdown_grace_s,
-                   allow_remote=allow_remote, env=MappingProxyType(env), defects_env=defects_env)
+    return Service(command=command, cwd=cwd, url=url, health=health, ready=ready, restart=restart,
+                   allow_remote=allow_remote, env=MappingProxyType(env), headers=headers,
+                   defects_env=defects_env, **numbers)
 
 
-def _command(problems: Problems, spec: Mapping[str, Any], names: list[str]) -> tuple[str, ...] | None:
+def _command(problems: Problems, spec: Mapping[str, Any], scope: TemplateScope, cwd: Path | None
+             ) -> tuple[str, ...] | None:
     key = "[service].command"
     if "command" not in spec:
         problems.add(key, 'missing (required: a list of strings such as ["{python}", "-m", "myservice"])')
@@ -171,168 +167,85 @@ def _command(problems: Problems, spec: Mapping[str, Any], names: list[str]) -> t
     if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
         problems.add(key, f"expected a non-empty list of strings, got {describe(value)}")
         return None
-    checked = [_template_ok(problems, f"{key}[{i}]", arg, names) for i, arg in enumerate(value)]
-    return tuple(value) if all(checked) else None   # every argument checked: all problems reported
+    checked = [scope.check(problems, f"{key}[{i}]", arg) for i, arg in enumerate(value)]
+    if any(c is None for c in checked):
+        return None   # every argument was checked: all problems reported
+    command = tuple(c for c in checked if c is not None)
+    if cwd is not None and "{" not in command[0]:
+        _check_executable(problems, f"{key}[0]", render(command[0], {}), cwd)
+    return command
+
+
+def _check_executable(problems: Problems, key: str, program: str, cwd: Path) -> None:
+    """The program is found now, not as a traceback when the environment starts: on PATH for a bare
+    name, relative to `cwd` for a path (as the service's process will look for it)."""
+    if "\0" in program:
+        problems.add(key, f"a program name cannot contain a NUL byte: {describe(program)}")
+        return
+    if os.sep not in program:
+        if shutil.which(program) is None:
+            problems.add(key, f"{program!r} is not found on PATH (install it, or give its path)")
+        return
+    try:
+        path = (cwd / program).resolve()
+        runnable = path.is_file() and os.access(path, os.X_OK)
+        exists = path.exists()
+    except (OSError, RuntimeError, ValueError) as exc:
+        problems.add(key, f"cannot resolve {describe(program)}: {getattr(exc, 'strerror', None) or exc}")
+        return
+    if not runnable:
+        problem = "is not executable (chmod +x?)" if exists else "does not exist"
+        problems.add(key, f"{path} {problem} (the command runs in [service].cwd = {cwd})")
 
 
 def _path(problems: Problems, spec: Mapping[str, Any], key: str, *, required: bool) -> str | None:
     value = problems.string(spec, key, "[service]", required=required)
-    if value is not None and not value.startswith("/"):
-        problems.add(f"[service].{key}", f"expected an URL path starting with '/', got {value!r}")
+    if value is not None and (not value.startswith("/") or any(c.isspace() or c == "\0" for c in value)):
+        problems.add(f"[service].{key}", f"expected an URL path starting with '/' (no spaces), got {describe(value)}")
         return None
     return value
 
 
-def _env(problems: Problems, spec: Mapping[str, Any], names: list[str]) -> dict[str, str]:
+def _env(problems: Problems, spec: Mapping[str, Any], scope: TemplateScope) -> dict[str, str]:
     table = problems.table(spec, "env", "[service]")
     env: dict[str, str] = {}
     for name, value in (table or {}).items():
         key = f"[service].env.{name}"
-        if not _ENV_NAME.fullmatch(name):
-            problems.add(key, "not a valid environment variable name")
+        if not name.isidentifier() or not name.isascii():
+            problems.add(f"[service].env.{describe(name)}", "not a valid environment variable name")
         elif not isinstance(value, str):
             problems.add(key, f"expected a string (quote it), got {describe(value)}")
-        elif _template_ok(problems, key, value, names):
-            env[name] = value
+        elif "\0" in value:
+            problems.add(key, "an environment value cannot contain a NUL byte")
+        else:
+            resolved = scope.check(problems, key, value)
+            if resolved is not None:
+                if looks_secret(name) and "{" not in resolved:
+                    scope.remember_secret(resolved)
+                env[name] = resolved
     return env
 
 
-def _template_ok(problems: Problems, key: str, value: str, names: list[str]) -> bool:
+def _restart(problems: Problems, value: Any) -> RestartRule | None:
     try:
-        used = template_names(value)
-    except TemplateError as exc:
-        problems.add(key, f"bad template: {exc}")
-        return False
-    ok = True
-    for name in used:
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            hint = f"; did you mean {{{close[0]}}}?" if close else f" (known: {', '.join(names)})"
-            problems.add(key, f"unknown template name {{{name}}} in {value!r}{hint}")
-            ok = False
-    return ok
-
-
-def _check_url(problems: Problems, url: str, names: list[str], *, allow_remote: bool) -> None:
-    key = "[service].url"
-    sample = render(url, {n: ("127.0.0.1" if n.endswith(".host") else "1") for n in names})
-    parts = urlsplit(sample)
-    try:
-        host = parts.hostname
-        _ = parts.port
-    except ValueError as exc:
-        problems.add(key, f"not a valid URL ({exc}): {url!r}")
-        return
-    if parts.scheme not in ("http", "https") or not host:
-        problems.add(key, f"expected http(s)://host:port, got {url!r}")
-        return
-    if not allow_remote and not _is_loopback(host):
-        problems.add(key, f"host {host!r} is not a loopback address; the suite only sends traffic to "
-                          "127.0.0.0/8 unless you set allow_remote = true in [service]")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
+        return RestartRule(value)
     except ValueError:
-        return False
+        rules = ", ".join(f"{r.value!r}" for r in RestartRule)
+        problems.add("[service].restart", f"expected one of {rules}, got {describe(value)}")
+        return None
 
 
 # --- [load] -------------------------------------------------------------------------------------
 
-def _load(problems: Problems, raw: Mapping[str, Any]) -> LoadDefaults:
+def _load(problems: Problems, raw: Mapping[str, Any], scope: TemplateScope) -> LoadDefaults:
     spec = problems.table(raw, "load", "")
     if spec is None:
         return LoadDefaults()
     problems.unknown_keys(spec, "[load]", LOAD_KEYS)
     default = LoadDefaults()
+    headers = parse_headers(problems, "[load].headers", spec["headers"], scope) if "headers" in spec \
+        else default.headers
     return LoadDefaults(
         rate_per_s=problems.positive_number(spec, "rate_per_s", "[load]", default=default.rate_per_s),
-        concurrency=problems.positive_int(spec, "concurrency", "[load]", default=default.concurrency))
-
-
-# --- [contracts] --------------------------------------------------------------------------------
-
-def _contracts(problems: Problems, raw: Mapping[str, Any], deps: Mapping[str, Dependency]
-               ) -> dict[str, ContractSpec]:
-    table = problems.table(raw, "contracts", "")
-    contracts: dict[str, ContractSpec] = {}
-    for name, spec in (table or {}).items():
-        where = f"[contracts.{name}]"
-        schema = CONTRACTS.get(name)
-        if schema is None:
-            problems.unknown_keys({name: spec}, "[contracts]", CONTRACTS, what="contract")
-            continue
-        if not isinstance(spec, Mapping):
-            problems.add(where, f"expected a table, got {describe(spec)}")
-            continue
-        problems.unknown_keys(spec, where, [*schema, DEFECTS_KEY], what="parameter")
-        defects = _defects(problems, f"{where}.{DEFECTS_KEY}", spec.get(DEFECTS_KEY, []))
-        params: dict[str, ParamValue] = {}
-        for param in schema.values():
-            if param.name not in spec:
-                if param.required:
-                    problems.add(f"{where}.{param.name}", f"missing (required: {param.kind.expected})")
-                continue
-            value = _param(problems, f"{where}.{param.name}", param, spec[param.name], deps)
-            if value is not None:
-                params[param.name] = value
-        contracts[name] = ContractSpec(name=name, params=MappingProxyType(params), defects=defects)
-    return contracts
-
-
-def _defects(problems: Problems, key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-        return tuple(value)
-    problems.add(key, f"expected a list of defect names (strings), got {describe(value)}")
-    return ()
-
-
-def _param(problems: Problems, key: str, param: Param, value: Any, deps: Mapping[str, Dependency]
-           ) -> ParamValue | None:
-    kind = param.kind
-    bad = f"expected {kind.expected}, got {describe(value)}"
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    if kind is ParamKind.SECONDS:
-        if (is_int or isinstance(value, float)) and value > 0:
-            return float(value)
-    elif kind is ParamKind.COUNT:
-        if is_int and value >= 1:
-            return int(value)
-    elif kind is ParamKind.MILLISECONDS:
-        if is_int and value >= 0:
-            return int(value)
-    elif kind is ParamKind.STATUS:
-        if is_int and 100 <= value <= 599:
-            return int(value)
-    elif kind is ParamKind.TEXT:
-        if isinstance(value, str) and value:
-            return value
-    elif kind is ParamKind.JSON:
-        if isinstance(value, Mapping):
-            return MappingProxyType(dict(value))
-    elif kind is ParamKind.REQUEST:
-        match = _REQUEST.fullmatch(value) if isinstance(value, str) else None
-        if match:
-            return RequestLine(method=match.group(1), target=match.group(2))
-    elif kind is ParamKind.DEPENDENCY and isinstance(value, str):
-        return _dependency_param(problems, key, param, value, deps)
-    problems.add(key, bad)
-    return None
-
-
-def _dependency_param(problems: Problems, key: str, param: Param, value: str,
-                      deps: Mapping[str, Dependency]) -> str | None:
-    dep = deps.get(value)
-    wanted = param.dependency_kind
-    if dep is None:
-        known = ", ".join(deps) or "none declared"
-        problems.add(key, f"unknown dependency {value!r} (declared under [dependencies]: {known})")
-        return None
-    if wanted is not None and dep.kind is not wanted:
-        problems.add(key, f"dependency {value!r} is of kind {dep.kind.value!r}; this contract needs a "
-                          f"{wanted.value!r} dependency")
-        return None
-    return value
+        concurrency=problems.positive_int(spec, "concurrency", "[load]", default=default.concurrency),
+        headers=headers)

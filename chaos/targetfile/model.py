@@ -14,7 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from chaos.answers import Answer
 from chaos.targetfile.guards import GuardSpec
+from chaos.upstream.stubs import Stub
 
 __all__ = [
     "ContractSpec",
@@ -22,10 +24,13 @@ __all__ = [
     "DependencyKind",
     "LoadDefaults",
     "ParamValue",
-    "RequestLine",
+    "RequestTemplate",
+    "RestartRule",
     "Service",
     "Target",
 ]
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class DependencyKind(enum.StrEnum):
@@ -36,12 +41,29 @@ class DependencyKind(enum.StrEnum):
     HTTP = "http"
 
 
+class RestartRule(enum.StrEnum):
+    """When the suite restarts the service between experiments (`[service].restart`)."""
+
+    WHEN_UNHEALTHY = "when-unhealthy"   # prove it healthy; restart it only if it is not
+    ALWAYS = "always"                   # a fresh process for every experiment
+    NEVER = "never"                     # prove it healthy; an unhealthy one makes the experiment inconclusive
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RequestLine:
-    """A request a contract sends, written `"METHOD /path?query"` in the target file."""
+class RequestTemplate:
+    """A request a contract sends: `"METHOD /path?query"`, or a table with a body and headers.
+
+    At most one body: `json` (any JSON value), `form` (url-encoded fields) or `text` (with
+    `content_type`). Strings may hold `{unique}`, replaced per run.
+    """
 
     method: str
-    target: str   # path and query, starting with "/"
+    target: str                        # path and query, starting with "/"
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    text: str | None = None
+    content_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
 
     @property
     def path(self) -> str:
@@ -51,7 +73,7 @@ class RequestLine:
         return f"{self.method} {self.target}"
 
 
-ParamValue = str | int | float | bool | RequestLine | Mapping[str, Any]
+ParamValue = str | int | float | bool | RequestTemplate | Answer | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,12 +84,21 @@ class Service:
     cwd: Path                         # absolute (resolved against the target file's directory)
     url: str                          # template, e.g. "http://127.0.0.1:{port}"
     health: str                       # liveness path
-    ready: str                        # readiness path (the health path when the file has none)
+    ready: str | None = None          # readiness path; None: the service has no readiness endpoint
     start_timeout_s: float = 20.0
     shutdown_grace_s: float = 10.0
+    healthy_within_s: float = 2.0     # a healthy answer's latency budget in the steady state
+    restart: RestartRule = RestartRule.WHEN_UNHEALTHY
     allow_remote: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # sent with every request the suite makes to the service
+    headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
     defects_env: str | None = None    # env var listing defect switches to turn on (for `chaos matrix`)
+
+    @property
+    def ready_or_health(self) -> str:
+        """The path that says the service can serve: readiness if it has one, else liveness."""
+        return self.ready or self.health
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +111,7 @@ class Dependency:
     user: str = "app"
     password: str = "app"
     init_sql: Path | None = None      # absolute; run once on the fresh database
+    stubs: tuple[Stub, ...] = ()      # kind http: how the fake API answers while no fault is injected
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,19 +120,25 @@ class LoadDefaults:
 
     rate_per_s: float = 20.0
     concurrency: int = 4
+    # on load requests only (on top of [service].headers)
+    headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContractSpec:
-    """One `[contracts.<name>]` table: the contract's name and its parameters, typed per catalog.py.
+    """One `[contracts.<name>]` table: the contract's name and its parameters, typed per the catalog.
 
-    The typed accessors raise KeyError for a parameter the catalog does not give this contract (a
-    bug in the experiment, since the file was validated) and TypeError for a wrong type.
+    Every parameter with a default is present (the loader filled it in), and every answer parameter
+    the contract judges by is resolved (its table, else `[answers]`, else the catalog's default;
+    `answer_sources` says which). The typed accessors raise KeyError for a parameter the catalog
+    does not give this contract (a bug in the experiment, since the file was validated) and
+    TypeError for a wrong type.
     """
 
     name: str
     params: Mapping[str, ParamValue]
     defects: tuple[str, ...] = ()     # the service's defect switches that must make this contract fail
+    answer_sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __contains__(self, key: str) -> bool:
         return key in self.params
@@ -129,19 +167,26 @@ class ContractSpec:
             raise TypeError(f"[contracts.{self.name}].{key} is not a string: {value!r}")
         return value
 
-    def request(self, key: str = "request") -> RequestLine:
+    def request(self, key: str = "request") -> RequestTemplate:
         value = self._get(key)
-        if not isinstance(value, RequestLine):
-            raise TypeError(f"[contracts.{self.name}].{key} is not a request line: {value!r}")
+        if not isinstance(value, RequestTemplate):
+            raise TypeError(f"[contracts.{self.name}].{key} is not a request: {value!r}")
         return value
 
-    def json(self, key: str = "json") -> Mapping[str, Any] | None:
-        """The request body table, or None when the file gives none (it is optional)."""
-        if key not in self.params:
+    def answer(self, key: str) -> Answer | None:
+        """The answer convention `key` (None: an optional answer the target does not declare)."""
+        value = self.params.get(key)
+        if value is None:
             return None
-        value = self.params[key]
-        if not isinstance(value, Mapping):
-            raise TypeError(f"[contracts.{self.name}].{key} is not a table: {value!r}")
+        if isinstance(value, str | int | float | bool | RequestTemplate | tuple):
+            raise TypeError(f"[contracts.{self.name}].{key} is not an answer: {value!r}")
+        return value
+
+    def required_answer(self, key: str) -> Answer:
+        """An answer the contract always has (a default exists)."""
+        value = self.answer(key)
+        if value is None:
+            raise KeyError(f"contract {self.name} has no answer {key!r}")
         return value
 
     @property
@@ -161,6 +206,9 @@ class Target:
     load: LoadDefaults
     contracts: Mapping[str, ContractSpec]
     guards: GuardSpec = field(default_factory=GuardSpec)   # [guards]: stop conditions (none by default)
+    answers: Mapping[str, Answer] = field(default_factory=lambda: MappingProxyType({}))  # [answers], as declared
+    secrets: tuple[str, ...] = ()     # values to mask in every output ({env.NAME} values, credentials)
+    sha256: str = ""                  # of the file's bytes: which version of the file a run used
 
     @property
     def target_dir(self) -> Path:

@@ -12,7 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["TemplateError", "render", "template_names"]
+__all__ = ["ENV_PREFIX", "TemplateError", "render", "render_some", "template_names"]
+
+ENV_PREFIX = "env."
+"""`{env.NAME}`: a value from the runner's environment, resolved when the target file is loaded."""
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
@@ -68,4 +71,18 @@ def render(template: str, values: Mapping[str, str]) -> str:
         else:
             known = ", ".join(f"{{{k}}}" for k in sorted(values))
             raise TemplateError(f"unknown template name {{{piece.name}}} in {template!r} (known: {known})")
+    return "".join(out)
+
+
+def render_some(template: str, values: Mapping[str, str]) -> str:
+    """Fill only the names in `values`; every other placeholder (and each literal brace) is kept as
+    written, so the result is still a template (the loader resolves `{env.NAME}` early this way)."""
+    out: list[str] = []
+    for piece in _parse(template):
+        if piece.name is None:
+            out.append(piece.literal.replace("{", "{{").replace("}", "}}"))
+        elif piece.name in values:
+            out.append(values[piece.name].replace("{", "{{").replace("}", "}}"))
+        else:
+            out.append("{" + piece.name + "}")
     return "".join(out)

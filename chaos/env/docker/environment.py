@@ -127,7 +127,7 @@ class DockerEnvironment(EnvironmentBase[DockerPostgres, DockerRedis, DockerUpstr
     def heal(self) -> list[str]:
         """Back to the healthy baseline (see the Environment protocol); returns what was repaired."""
         return heal_environment(dependencies=self._deps.values(), proxy=self.proxy,
-                                proxies=self.proxy_specs.values(), sut=self.docker_sut)
+                                proxies=self.proxy_specs.values(), sut=self.docker_sut, stubs=self.stubs())
 
     # --- close -------------------------------------------------------------------------------------
 
@@ -163,6 +163,7 @@ class DockerEnvironment(EnvironmentBase[DockerPostgres, DockerRedis, DockerUpstr
             if isinstance(dep, DockerPostgres):
                 dep.run_init_sql()
         self._timed("proxies", self._create_proxies)
+        self._apply_stubs()
         self._timed("start sut", self.docker_sut.container.start)
         self._timed("sut", self.docker_sut.wait_ready)
         self.startup_times["total"] = time.monotonic() - t0
