@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "chaos.cli.proxy_cmd",
     "chaos.cli.env_cmd",
     "chaos.cli.doctor_cmd",
+    "chaos.cli.contracts_cmd",
     "chaos.cli.matrix_cmd",
     "chaos.cli.gameday_cmd",
     "chaos.cli.report_cmd",

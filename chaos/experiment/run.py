@@ -59,6 +59,9 @@ STEADY_SETTLE_S = 10.0
 verdict margin): long enough for a circuit breaker an earlier experiment opened to close again."""
 SETTLE_POLL_S = 0.25
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+GENERIC_CHECKS = frozenset({"steady state before", "steady state after", "healthy before the fault",
+                            "healthy before the experiment"})
+"""Verdict parts every experiment may add, whatever its contract (docs/isolation.md)."""
 """Requests a warm-up may repeat: they do not change the service's state."""
 
 
@@ -99,6 +102,7 @@ class Experiment:
         self._quiet_since_ns: int | None = None   # end of the last steady state before the first fault
         self._quiet_labels: frozenset[str] = frozenset()
         self._quiet_answer: Answer | None = None
+        self._log_marks = {name: len(text) for name, text in self._all_logs().items()}
 
     # --- what the contract points at -----------------------------------------------------------
     def postgres(self, key: str = "dependency") -> PostgresHandle:
@@ -304,6 +308,17 @@ class Experiment:
         self.checkpoints.hold(self, seconds)
         self.raise_if_aborted()
 
+    def process_logs(self) -> dict[str, str]:
+        """What each process of the service wrote since this experiment began (its log, from the
+        mark taken at the start: a restart during the experiment appends to the same log)."""
+        return {name: text[self._log_marks.get(name, 0):] for name, text in self._all_logs().items()}
+
+    def _all_logs(self) -> dict[str, str]:
+        try:
+            return {"service": self.env.sut.logs()}
+        except (ChaosError, OSError) as exc:   # evidence only: an unreadable log must not stop the run
+            return {"service": f"(the service's log could not be read: {exc})"}
+
     def record_exit(self) -> None:
         """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp)."""
         if self.timeline.events(ProcessExited):
@@ -440,7 +455,22 @@ class Experiment:
                     contract=f"fault {receipt.fault}", status=Status.INCONCLUSIVE,
                     summary=f"the fault left no trace ({receipt.intent}): nothing shows it touched the system",
                     evidence=(), figures={}))
-        if not verdicts:
+        verdicts.extend(self._undocumented(verdicts))
+        if not verdicts or all(v.status is Status.SKIPPED for v in verdicts):
             verdicts.append(Verdict(contract=self.name, status=Status.INCONCLUSIVE,
                                     summary="no contract was checked", evidence=(), figures={}))
         return combine(verdicts)
+
+    def _undocumented(self, verdicts: list[Verdict]) -> list[Verdict]:
+        """A check the contract reference does not list is a bug of the suite (docs/contracts.md would
+        not say what the verdict judged): it makes the experiment inconclusive, so it cannot last."""
+        if self.contract is None:
+            return []
+        documented = {c.name for c in CONTRACTS[self.contract.name].checks} | GENERIC_CHECKS
+        missing = [v.contract for v in verdicts
+                   if v.contract not in documented and not v.contract.startswith("fault ")
+                   and not (v.parts and all(p.contract in documented for p in v.parts))]
+        return [Verdict(contract="contract reference", status=Status.INCONCLUSIVE,
+                        summary=f"check {name!r} of {self.contract.name} is not in the contract reference "
+                                "(chaos/targetfile/catalog.py): a bug of the suite", figures={})
+                for name in dict.fromkeys(missing)]

@@ -24,6 +24,7 @@ from chaos.pytest_plugin.settings import (
     load_target_or_usage_error,
 )
 from chaos.pytest_plugin.verdicts import conclude
+from chaos.report.masking import SecretMask
 
 __all__ = [
     "pytest_addoption",
@@ -77,7 +78,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash[SETTINGS_KEY]
-    return [f"chaos: backend={settings.backend}, target={settings.target_path} ({settings.target_source})"]
+    target = config.stash.get(TARGET_KEY, None)
+    digest = f", sha256 {target.sha256[:12]}" if target is not None else ""
+    lines = [f"chaos: backend={settings.backend}, target={settings.target_path} ({settings.target_source}{digest})"]
+    if settings.sut_env:
+        mask = SecretMask(target.secrets if target is not None else ())
+        lines.append("chaos: service env from --chaos-sut-env: "
+                     + ", ".join(f"{k}={mask.text(v)}" for k, v in settings.sut_env.items()))
+    return lines
 
 
 @pytest.hookimpl(wrapper=True)

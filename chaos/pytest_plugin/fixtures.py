@@ -48,7 +48,9 @@ def chaos_settings(pytestconfig: pytest.Config) -> ChaosSettings:
 def chaos_target(pytestconfig: pytest.Config, chaos_settings: ChaosSettings) -> Target:
     """The loaded, validated target file (the reference service unless --chaos-target says otherwise)."""
     loaded = pytestconfig.stash.get(TARGET_KEY, None)
-    return loaded if loaded is not None else load_target_or_usage_error(chaos_settings)
+    if loaded is None:   # the default target is loaded when an experiment first needs it
+        loaded = pytestconfig.stash[TARGET_KEY] = load_target_or_usage_error(chaos_settings)
+    return loaded
 
 
 @pytest.fixture(scope="session")

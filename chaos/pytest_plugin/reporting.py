@@ -23,12 +23,15 @@ from chaos.contracts import Verdict
 from chaos.errors import JournalError
 from chaos.experiment import Experiment
 from chaos.experiment.checkpoints import ExperimentAborted
-from chaos.pytest_plugin.settings import SETTINGS_KEY
+from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY
 from chaos.pytest_plugin.verdicts import VERDICT_KEY
 from chaos.report import Outcome, journal_of, summarise, summary_from_properties, summary_to_properties
+from chaos.report.capture import process_logs
 from chaos.report.html import write_html
+from chaos.report.journal import ProcessLog
+from chaos.report.masking import SecretMask
 from chaos.report.scorecard import scorecard_lines
-from chaos.report.store import JOURNALS_DIR, clear_journals, read_journal, write_journal
+from chaos.report.store import JOURNALS_DIR, clear_journals, keep_logs, mask_journal, read_journal, write_journal
 from chaos.report.summary import Summary
 
 __all__ = ["REPORTING_KEY", "ChaosReporting", "ReportSettings", "install"]
@@ -115,7 +118,7 @@ class ChaosReporting:
         concluded = (call.when == "call") or (call.when == "setup" and not report.passed)
         if concluded:
             summary, problem = self._conclude(item, call, report)
-            properties = summary_to_properties(summary)
+            properties = summary_to_properties(summary) + self._run_properties()
             if problem is not None:      # carried to the controller (xdist) and printed at the end
                 properties.append((_PROBLEM_PROPERTY, problem))
             item.user_properties.extend(properties)
@@ -136,14 +139,26 @@ class ChaosReporting:
         # environment began starting in the setup of the first test
         started = _when(experiment.timeline.anchor_wall_s) if experiment is not None else item.stash.get(
             _STARTED_KEY, _when(call.start))
-        journal = journal_of(
+        target = self.config.stash.get(TARGET_KEY, None)
+        mask = SecretMask(target.secrets if target is not None else ())
+        problem: str | None = None
+        logs: tuple[ProcessLog, ...] = ()
+        if experiment is not None:
+            texts = {name: mask.text(text) for name, text in experiment.process_logs().items()}
+            logs = process_logs(texts, full=outcome is not Outcome.PASSED)
+            if self.settings.report_dir is not None and outcome not in (Outcome.PASSED, Outcome.SKIPPED):
+                try:
+                    logs = keep_logs(self.settings.report_dir, item.nodeid, logs, texts)
+                except OSError as exc:
+                    problem = f"could not keep the logs of {item.nodeid}: {exc}"
+        journal = mask_journal(journal_of(
             nodeid=item.nodeid, name=item.name, target_path=settings.target_path, backend=settings.backend,
             started_at=started, ended_at=_when(call.stop),
             outcome=outcome, outcome_detail=detail, experiment=experiment, contract_name=_contract_of(item),
-            verdict=verdict, seed=settings.seed, error=error,
-        )
+            verdict=verdict, seed=settings.seed, error=error, logs=logs, sut_env=settings.sut_env,
+            target_sha256=target.sha256 if target is not None else "",
+        ), mask)
         path: Path | None = None
-        problem: str | None = None
         if self.settings.report_dir is not None and (experiment is not None or outcome is not Outcome.ERROR):
             try:
                 path = write_journal(self.settings.report_dir, journal)
@@ -151,6 +166,14 @@ class ChaosReporting:
                 # a full disk must not turn a contract verdict into a crash of the run
                 problem = f"could not write the journal of {journal.nodeid}: {exc}"
         return summarise(journal, journal_path=None if path is None else str(path)), problem
+
+    def _run_properties(self) -> list[tuple[str, object]]:
+        """Which target file (by content) and which --chaos-sut-env the experiment ran with (JUnit)."""
+        settings = self.config.stash[SETTINGS_KEY]
+        target = self.config.stash.get(TARGET_KEY, None)
+        mask = SecretMask(target.secrets if target is not None else ())
+        env = ",".join(f"{k}={mask.text(v)}" for k, v in settings.sut_env.items())
+        return [("chaos.target_sha256", target.sha256 if target is not None else ""), ("chaos.sut_env", env)]
 
     @staticmethod
     def _outcome(

@@ -8,7 +8,7 @@ beyond reading versions and the host name.
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from chaos.report.journal import (
     FaultRecord,
     Journal,
     Outcome,
+    ProcessLog,
     Provenance,
     SteadyStateRecord,
     TargetInfo,
@@ -33,7 +34,13 @@ if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals witho
     from chaos.faults import Receipt
     from chaos.targetfile import ContractSpec
 
-__all__ = ["contract_info", "fault_record", "journal_of", "provenance", "target_info"]
+__all__ = ["LOG_FULL_BYTES", "LOG_TAIL_LINES", "contract_info", "fault_record", "journal_of", "process_logs",
+           "provenance", "target_info"]
+
+LOG_TAIL_LINES = 200
+"""Lines of each process's log a passing experiment's journal keeps."""
+LOG_FULL_BYTES = 1 << 20
+"""What a failed experiment's journal keeps of each log (the end of it); the whole log is kept beside."""
 
 
 def provenance() -> Provenance:
@@ -49,10 +56,24 @@ def provenance() -> Provenance:
     )
 
 
-def target_info(path: Path) -> TargetInfo:
+def target_info(path: Path, *, sha256: str = "", sut_env: Mapping[str, str] | None = None) -> TargetInfo:
     """The target file's path and a short name: its folder for the usual `chaos.toml`, else its stem."""
     name = path.parent.name if path.name == "chaos.toml" and path.parent.name else path.stem
-    return TargetInfo(path=str(path), name=name)
+    return TargetInfo(path=str(path), name=name, sha256=sha256, sut_env=dict(sut_env or {}))
+
+
+def process_logs(logs: Mapping[str, str], *, full: bool) -> tuple[ProcessLog, ...]:
+    """The processes' logs for the journal: their last `LOG_TAIL_LINES` lines, or with `full` (an
+    experiment that did not pass) up to `LOG_FULL_BYTES` of their end."""
+    records = []
+    for process, text in logs.items():
+        lines = text.splitlines()
+        if full:
+            kept, truncated = text[-LOG_FULL_BYTES:], len(text) > LOG_FULL_BYTES
+        else:
+            kept, truncated = "\n".join(lines[-LOG_TAIL_LINES:]), len(lines) > LOG_TAIL_LINES
+        records.append(ProcessLog(process=process, text=kept, lines=len(lines), truncated=truncated))
+    return tuple(records)
 
 
 def contract_info(spec: ContractSpec) -> ContractInfo:
@@ -103,6 +124,9 @@ def journal_of(
     seed: int | None = None,
     error: str | None = None,
     notes: Sequence[str] = (),
+    target_sha256: str = "",
+    sut_env: Mapping[str, str] | None = None,
+    logs: Sequence[ProcessLog] = (),
 ) -> Journal:
     """The journal of one experiment.
 
@@ -120,7 +144,7 @@ def journal_of(
     return Journal(
         provenance=provenance(),
         seed=experiment.seed if experiment is not None else seed,
-        target=target_info(target_path),
+        target=target_info(target_path, sha256=target_sha256, sut_env=sut_env),
         backend=backend,
         experiment=name,
         nodeid=nodeid,
@@ -138,4 +162,5 @@ def journal_of(
         verdict=verdict,
         error=error,
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
+        logs=tuple(logs),
     )

@@ -21,6 +21,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
+from chaos.answers import AllOf, AnyOf, BodyMatches, Header, JsonValue, Not, describe
+from chaos.answers import Status as AnswerStatus
 from chaos.contracts import Status, Verdict, verdict_to_data
 from chaos.observe import ProcessExited, Timeline, timeline_from_data, timeline_to_data
 
@@ -30,6 +32,7 @@ __all__ = [
     "FaultRecord",
     "Journal",
     "Outcome",
+    "ProcessLog",
     "Provenance",
     "SteadyStateRecord",
     "SutExit",
@@ -80,10 +83,29 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TargetInfo:
-    """The target file the run used: its absolute path and a short name for headings."""
+    """The target file the run used: its absolute path, a short name for headings, and the SHA-256
+    of its bytes (which version of the file; "" when unknown), with the `--chaos-sut-env` values the
+    service was started with."""
 
     path: str
     name: str
+    sha256: str = ""
+    sut_env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessLog:
+    """What one process of the service wrote during the experiment (stdout and stderr, in order).
+
+    Bounded: the last `LOG_TAIL_LINES` lines when the experiment passed, up to `LOG_FULL_BYTES`
+    otherwise (`truncated` says something before `text` was left out); `kept_at` is where the full
+    log was saved for a failed experiment ("" when it was not)."""
+
+    process: str
+    text: str
+    lines: int
+    truncated: bool = False
+    kept_at: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,6 +224,7 @@ class Journal:
     verdict: Verdict | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    logs: tuple[ProcessLog, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -220,7 +243,8 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "suite": {"name": "chaos-suite", "version": p.suite_version},
         "platform": {"python": p.python, "platform": p.platform, "node": p.node, "pytest": p.pytest_version},
         "seed": journal.seed,
-        "target": {"path": journal.target.path, "name": journal.target.name},
+        "target": {"path": journal.target.path, "name": journal.target.name, "sha256": journal.target.sha256,
+                   "sut_env": dict(journal.target.sut_env)},
         "backend": journal.backend,
         "experiment": {"name": journal.experiment, "nodeid": journal.nodeid},
         "contract": None if journal.contract is None else {
@@ -244,6 +268,8 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "verdict": None if journal.verdict is None else verdict_to_data(journal.verdict),
         "error": journal.error,
         "notes": list(journal.notes),
+        "logs": [{"process": g.process, "text": g.text, "lines": g.lines, "truncated": g.truncated,
+                  "kept_at": g.kept_at} for g in journal.logs],
     }
 
 
@@ -272,6 +298,8 @@ def _json_value(value: object) -> object:
     """A contract parameter as JSON: request lines become their text, tables become objects."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, AnswerStatus | Header | JsonValue | BodyMatches | AllOf | AnyOf | Not):
+        return describe(value)   # an answer spec, in the words of the reference
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, Mapping):
@@ -330,7 +358,9 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         return Journal(
             provenance=provenance,
             seed=None if data["seed"] is None else int(data["seed"]),
-            target=TargetInfo(path=str(data["target"]["path"]), name=str(data["target"]["name"])),
+            target=TargetInfo(path=str(data["target"]["path"]), name=str(data["target"]["name"]),
+                              sha256=str(data["target"]["sha256"]),
+                              sut_env={str(k): str(v) for k, v in data["target"]["sut_env"].items()}),
             backend=str(data["backend"]),
             experiment=str(data["experiment"]["name"]),
             nodeid=str(data["experiment"]["nodeid"]),
@@ -347,6 +377,9 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
             verdict=verdict,
             error=None if data["error"] is None else str(data["error"]),
             notes=tuple(str(n) for n in data["notes"]),
+            logs=tuple(ProcessLog(process=str(g["process"]), text=str(g["text"]), lines=int(g["lines"]),
+                                  truncated=bool(g["truncated"]), kept_at=str(g["kept_at"]))
+                       for g in data["logs"]),
         )
     except KeyError as exc:
         raise ValueError(f"journal: {where}: missing field {exc}") from exc

@@ -6,23 +6,27 @@ reads them all back from the directory, so nothing has to travel between process
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 from chaos.errors import JournalError
-from chaos.report.journal import Journal, journal_from_data, journal_to_data
+from chaos.report.journal import Journal, ProcessLog, journal_from_data, journal_to_data
+from chaos.report.masking import SecretMask
 from chaos.report.schema import schema_problems
 
-__all__ = ["JOURNALS_DIR", "clear_journals", "journal_path", "nodeid_slug", "read_journal", "read_journals",
-           "write_journal"]
+__all__ = ["JOURNALS_DIR", "LOGS_DIR", "clear_journals", "journal_path", "keep_logs", "mask_journal", "nodeid_slug",
+           "read_journal", "read_journals", "write_journal"]
 
 JOURNALS_DIR: Final = "journals"
+LOGS_DIR: Final = "logs"
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 _MAX_SLUG: Final = 120
 
@@ -45,6 +49,25 @@ def nodeid_slug(nodeid: str) -> str:
 def journal_path(report_dir: Path, nodeid: str) -> Path:
     """Where the journal of `nodeid` goes: `<report_dir>/journals/<slug>.json`."""
     return report_dir / JOURNALS_DIR / f"{nodeid_slug(nodeid)}.json"
+
+
+def mask_journal(journal: Journal, mask: SecretMask) -> Journal:
+    """The journal with every secret masked (through its one JSON form, so nothing is missed)."""
+    return journal if not mask else journal_from_data(mask.data(journal_to_data(journal)))
+
+
+def keep_logs(report_dir: Path, nodeid: str, logs: Sequence[ProcessLog], texts: Mapping[str, str]
+              ) -> tuple[ProcessLog, ...]:
+    """Write each process's whole log of a failed experiment to `<report_dir>/logs/<slug>/<process>.log`
+    (the env's own log files go with its work dir) and say so in the records."""
+    directory = report_dir / LOGS_DIR / nodeid_slug(nodeid)
+    directory.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for log in logs:
+        path = directory / f"{_UNSAFE.sub('-', log.process)}.log"
+        path.write_text(texts.get(log.process, log.text), encoding="utf-8")
+        kept.append(dataclasses.replace(log, kept_at=str(path)))
+    return tuple(kept)
 
 
 def write_journal(report_dir: Path, journal: Journal) -> Path:
@@ -106,3 +129,4 @@ def clear_journals(report_dir: Path) -> None:
     if folder.is_dir():
         for stale in folder.glob("*.json"):
             stale.unlink(missing_ok=True)
+    shutil.rmtree(report_dir / LOGS_DIR, ignore_errors=True)   # the kept logs of that run's failures

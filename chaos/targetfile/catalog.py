@@ -121,8 +121,8 @@ _CATALOG = (
                 "pooled connections made sure to exist first",
                 "reset_peer on the DB proxy (upstream) for 1 s"),
         checks=(Check(name="survives", accepts="every watched process alive from the first fault to the end"),
-                Check(name="recovers_within", accepts="a healthy answer within recover_within_s of the heal, "
-                                                      "and healthy from then on"),
+                Check(name="recovers_within", accepts="a healthy answer within recover_within_s (+ margin) of "
+                                                      "the heal, and healthy from then on"),
                 _STEADY_AFTER),
         params=(_request(), _dependency(_PG, "the Postgres the service's pool connects to"), _recover(),
                 _answer("healthy")),
@@ -150,8 +150,9 @@ _CATALOG = (
         "healthy throughout.",
         faults=("the DB proxy disabled (connections refused)",),
         checks=(Check(name="ready_flips", accepts="liveness healthy throughout; readiness not_ready within "
-                                                  "flip_within_s; readiness healthy within recover_within_s "
-                                                  "of the heal"),),
+                                                  "flip_within_s (+ margin) and not ready until the heal; "
+                                                  "readiness healthy within recover_within_s (+ margin) of the "
+                                                  "heal"),),
         params=(_dependency(_PG, "the dependency readiness must reflect"),
                 _p("flip_within_s", _S, Role.BUDGET, "how soon readiness must report not ready", default=2.0),
                 _recover(), _answer("healthy"), _answer("not_ready")),
@@ -165,10 +166,11 @@ _CATALOG = (
         checks=(Check(name="all_succeed", accepts="every request started in the fault answered healthy"),
                 Check(name="bounded", accepts="every request started in the fault answered within "
                                               "latency_budget_s (+ margin)"),
-                Check(name="recovers_within", accepts="healthy within recover_within_s of the heal, and "
-                                                      "from then on"),
-                Check(name="cache used again", accepts="a cached answer within recover_within_s of the heal "
-                                                       "(skipped when no cached answer is declared)")),
+                Check(name="recovers_within", accepts="healthy within recover_within_s (+ margin) of the heal, "
+                                                      "and from then on"),
+                Check(name="cache used again", accepts="a healthy, cached answer within recover_within_s "
+                                                       "(+ margin) of the heal (skipped when no cached answer is "
+                                                       "declared)")),
         params=(_request(), _dependency(_RD, "the Redis the service caches in"),
                 _p("latency_budget_s", _S, Role.BUDGET, "how fast a fallback answer must come", default=1.0),
                 _recover(), _answer("healthy"), _answer("cached")),
