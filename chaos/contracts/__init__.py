@@ -31,6 +31,7 @@ from chaos.contracts.answers import all_answer, all_succeed, falls_back
 from chaos.contracts.bounded import bounded
 from chaos.contracts.conditions import (
     CANCELLED,
+    HUNG_ERRORS,
     TIMEOUT_ERRORS,
     BodyField,
     is_failure,
@@ -51,6 +52,7 @@ from chaos.contracts.verdict import Status, Verdict, check_safe, combine, verdic
 
 __all__ = [
     "CANCELLED",
+    "HUNG_ERRORS",
     "TIMEOUT_ERRORS",
     "BodyField",
     "Status",

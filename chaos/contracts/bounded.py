@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chaos.contracts._evidence import listing, nearest_rank, request_line, selection, verdict
-from chaos.contracts.conditions import is_indeterminate, is_timeout
+from chaos.contracts.conditions import hang_text, is_indeterminate, is_timeout
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import RequestDone, Span, Timeline
 
@@ -20,8 +20,9 @@ def bounded(
 ) -> Verdict:
     """PASSED when the `percentile` latency of requests (of `label`) started in `window` is <= `budget_s`.
 
-    A request that ended in a timeout error ranks above every answered one and is over budget
-    whatever its measured time (the client gave up, the server never answered). A cancelled
+    A request that ended in a timeout error, or was not sent at all, ranks above every answered
+    one and is over budget whatever its measured time (the client gave up, the server never
+    answered). A cancelled
     request counts only if it had already run longer than the budget. Every request over budget
     is listed, slowest first, even when the percentile passes (the evidence is there to read).
     Figures: requests, over_budget, timeouts, p50_s, p99_s, max_s, budget_s (latencies as measured).
@@ -51,7 +52,7 @@ def bounded(
     }
     evidence = listing(over, lambda r: request_line(timeline, r))
     if _over(chosen, budget_s):
-        shown = f"a timeout ({chosen.error})" if is_timeout(chosen) else f"{chosen.latency_s:.3f} s"
+        shown = hang_text(chosen) if is_timeout(chosen) else f"{chosen.latency_s:.3f} s"
         return verdict(
             "bounded", Status.FAILED,
             f"{name} latency is {shown}, over the {budget_s:g} s budget: {len(over)} of {len(ranked)} {what} "
