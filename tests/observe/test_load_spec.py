@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support.loads import load_spec
 
-from chaos.observe import MAX_IN_FLIGHT, LoadModel, LoadSpec, RequestSpec
+from chaos.observe import MAX_IN_FLIGHT, LoadModel, RequestSpec
 
-
-def spec(**overrides: object) -> LoadSpec:
-    values: dict[str, object] = {
-        "requests": [RequestSpec.parse("GET /ok")], "rate_per_s": 10.0, "concurrency": 2,
-        "max_requests": 100, "duration_s": 1.0, "timeout_s": 0.5,
-    }
-    values.update(overrides)
-    return LoadSpec(**values)  # type: ignore[arg-type]
+spec = load_spec
 
 
 def test_request_spec_parse_and_label() -> None:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support.loads import load_spec
 
-from chaos.observe import LoadModel, LoadSpec, RequestSpec
+from chaos.observe import LoadModel
 from chaos.observe.schedule import Fate, Schedule, Slot
 
-
-def spec(**overrides: object) -> LoadSpec:
-    values: dict[str, object] = {
-        "requests": [RequestSpec.parse("GET /ok")], "rate_per_s": 10.0, "max_requests": 100,
-        "duration_s": 1.0, "timeout_s": 0.5, "concurrency": 2,
-    }
-    values.update(overrides)
-    return LoadSpec(**values)  # type: ignore[arg-type]
+spec = load_spec
 
 
 def run(schedule: Schedule, in_flight: list[int]) -> list[Slot]:
