@@ -29,7 +29,7 @@ def test_sigterm_drains_in_flight_requests(experiment: Experiment, contract: Con
     sut = experiment.env.sut
     with experiment.probes(interval_s=0.05), \
             experiment.load(slow, duration_s=0.2, rate_per_s=IN_FLIGHT * 10, concurrency=IN_FLIGHT,
-                            max_requests=IN_FLIGHT, timeout_s=slow_s + grace_s + 2.0), \
+                            max_requests=IN_FLIGHT, timeout_s=slow_s + grace_s + 2.0, model="closed"), \
             experiment.load(newcomer, rate_per_s=20, concurrency=4, timeout_s=2.0, fresh_connections=True):
         experiment.hold(min(0.5, slow_s / 3))      # the slow requests are in flight now
         sigterm_ns = experiment.timeline.mark("sigterm").at_ns

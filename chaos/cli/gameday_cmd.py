@@ -1,7 +1,8 @@
 """`chaos gameday`: the experiment catalog as a game day, one experiment at a time on this terminal.
 
 Thin: it runs `pytest EXPERIMENTS --gameday` in this process (so the game day talks to this
-terminal), with the target and any extra pytest arguments passed through.
+terminal), with the target and any extra pytest arguments passed through: the same checks
+(`-n` refused), the same bound (`--gameday-max-s`), the same exit codes.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def run(args: argparse.Namespace) -> int:
     import pytest
 
     # in this process, so the game day owns this terminal; the plugin (`chaos`) is imported already,
-    # which pytest would otherwise warn about on every run
-    argv = [args.experiments, "--gameday", "-p", "no:randomly", "-p", "no:xdist",
+    # which pytest would otherwise warn about on every run. pytest-xdist stays loaded so that `-n N`
+    # (here or in PYTEST_ADDOPTS) meets the plugin's own refusal, as `pytest --gameday -n N` does,
+    # rather than "unrecognized arguments".
+    argv = [args.experiments, "--gameday", "-p", "no:randomly",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if args.target:
         argv += ["--chaos-target", args.target]

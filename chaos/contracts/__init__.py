@@ -31,6 +31,7 @@ from chaos.contracts.answers import all_answer, all_succeed, falls_back
 from chaos.contracts.bounded import bounded
 from chaos.contracts.conditions import (
     CANCELLED,
+    HUNG_ERRORS,
     TIMEOUT_ERRORS,
     is_failure,
     is_indeterminate,
@@ -51,6 +52,7 @@ from chaos.contracts.verdict import Status, Verdict, check_safe, combine, skippe
 
 __all__ = [
     "CANCELLED",
+    "HUNG_ERRORS",
     "TIMEOUT_ERRORS",
     "Status",
     "Verdict",

@@ -11,6 +11,7 @@ from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import ProbeResult, RequestDone, Span, Timeline, Window
 
 __all__ = [
+    "LATE_NOTE_S",
     "MAX_EVIDENCE",
     "answer_line",
     "at",
@@ -26,6 +27,9 @@ __all__ = [
 
 MAX_EVIDENCE: Final = 5
 """Offenders listed in full; the rest are counted ("... and 12 more")."""
+
+LATE_NOTE_S: Final = 0.01
+"""A request sent this much after its intended start says so in its evidence line."""
 
 T = TypeVar("T")
 
@@ -52,11 +56,12 @@ def budget_text(budget_s: float, declared_s: float | None) -> str:
 
 
 def request_line(timeline: Timeline, request: RequestDone) -> str:
-    """ "+3.251 s GET /api/items [list] -> 503 in 0.012 s" (or "-> ReadTimeout after 2.003 s")."""
+    """ "+3.251 s GET /api/items [list] -> 503 in 0.012 s" (or "-> ReadTimeout after 2.003 s", or
+    "-> not sent: 12 in flight"), with "(sent 0.250 s late)" when the load sent it late: the
+    latency counts from the intended start, and the reader should see how much of it was ours."""
     head = f"{at(timeline, request.start_ns)} {request.method} {request.path} [{request.label}]"
-    if request.status is not None:
-        return f"{head} -> {request.status} in {request.latency_s:.3f} s"
-    return f"{head} -> {request.error} after {request.latency_s:.3f} s"
+    late = f" (sent {request.late_s:.3f} s late)" if request.late_s >= LATE_NOTE_S else ""
+    return f"{head} -> {request.outcome_text()}{late}"
 
 
 def probe_line(timeline: Timeline, probe: ProbeResult) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chaos.contracts._evidence import budget_text, listing, nearest_rank, request_line, selection, verdict
-from chaos.contracts.conditions import is_indeterminate, is_timeout
+from chaos.contracts.conditions import hang_text, is_indeterminate, is_timeout
 from chaos.contracts.verdict import Status, Verdict
 from chaos.observe import RequestDone, Span, Timeline
 
@@ -21,8 +21,9 @@ def bounded(
 ) -> Verdict:
     """PASSED when the `percentile` latency of requests (of `label`) started in `window` is <= `budget_s`.
 
-    A request that ended in a timeout error ranks above every answered one and is over budget
-    whatever its measured time (the client gave up, the server never answered). A cancelled
+    A request that ended in a timeout error, or was not sent at all, ranks above every answered
+    one and is over budget whatever its measured time (the client gave up, the server never
+    answered). A cancelled
     request counts only if it had already run longer than the budget. Every request over budget
     is listed, slowest first, even when the percentile passes (the evidence is there to read).
     `declared_s` is the budget the target declared when `budget_s` is the allowance derived from it.
@@ -56,7 +57,7 @@ def bounded(
     budget = budget_text(budget_s, declared_s)
     evidence = listing(over, lambda r: request_line(timeline, r))
     if _over(chosen, budget_s):
-        shown = f"a timeout ({chosen.error})" if is_timeout(chosen) else f"{chosen.latency_s:.3f} s"
+        shown = hang_text(chosen) if is_timeout(chosen) else f"{chosen.latency_s:.3f} s"
         return verdict(
             "bounded", Status.FAILED,
             f"{name} latency is {shown}, over {budget}: {len(over)} of {len(ranked)} {what} "

@@ -39,6 +39,7 @@ from chaos.faults.active import ActiveFaults
 from chaos.observe import (
     HttpProbe,
     LoadGenerator,
+    LoadModel,
     LoadSpec,
     Prober,
     ProcessExited,
@@ -195,17 +196,26 @@ class Experiment:
         timeout_s: float = 5.0,
         max_requests: int | None = None,
         fresh_connections: bool = False,
+        model: LoadModel | str = LoadModel.OPEN,
     ) -> LoadGenerator:
         """A load generator (started on `with`, stopped when the block ends), bounded by `duration_s`
         (default: the rest of the experiment's overall bound, so what is observed is decided by the
         experiment's holds, not by a duration guessed up front) and a request count derived from the
-        rate; rate and concurrency default to the target's [load] table."""
+        rate, defaulting to the target's [load] table.
+
+        Open model by default (`chaos.observe.load_spec`): requests leave on schedule whatever the
+        service does, latency counts from the intended start, and `concurrency`, if given, caps the
+        requests in flight (default: enough for a hang as long as the request deadline). With
+        `model="closed"`, `concurrency` (default: the target's [load] concurrency) requests at most
+        are in flight and later slots are skipped, not judged: for load that is set-up."""
         defaults = self.env.target.load
         rate = rate_per_s if rate_per_s is not None else defaults.rate_per_s
         duration = duration_s if duration_s is not None else self.remaining_s()
+        load_model = LoadModel(model)
+        if concurrency is None and load_model is LoadModel.CLOSED:
+            concurrency = defaults.concurrency
         spec = LoadSpec(
-            requests=list(requests), rate_per_s=rate,
-            concurrency=concurrency if concurrency is not None else defaults.concurrency,
+            requests=list(requests), rate_per_s=rate, concurrency=concurrency, model=load_model,
             max_requests=max_requests if max_requests is not None else max(1, int(rate * duration) + 1),
             duration_s=duration, timeout_s=timeout_s, fresh_connections=fresh_connections,
         )

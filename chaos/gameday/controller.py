@@ -6,7 +6,10 @@
 
 Abort heals every active fault at once (`Experiment.abort`), as does a tripped stop condition,
 which ends any prompt. Every prompt is bounded: with no answer for `max_prompt_s` the experiment is
-aborted, so a forgotten terminal never keeps a fault in place.
+aborted, so a forgotten terminal never keeps a fault in place. And however the operator holds, an
+experiment is aborted (and healed) `max_experiment_s` after its first checkpoint: the game day's
+own bound, stated in the pytest header and when each experiment begins. The pytest plugin extends
+pytest-timeout's limit by that bound, so the harness never kills a game day at a prompt.
 """
 
 from __future__ import annotations
@@ -24,27 +27,41 @@ if TYPE_CHECKING:
     from chaos.experiment.run import Experiment
     from chaos.faults import Fault
 
-__all__ = ["HOLD_STEP_S", "MAX_PROMPT_S", "GameDay"]
+__all__ = ["HOLD_STEP_S", "MAX_EXPERIMENT_S", "MAX_PROMPT_S", "GameDay", "duration_text"]
 
 HOLD_STEP_S = 10.0       # what "hold longer" adds
 REFRESH_S = 1.0          # how often the live view is redrawn
 MAX_PROMPT_S = 3600.0    # no answer for an hour: abort (and heal)
+MAX_EXPERIMENT_S = 7200.0
+"""The game day's bound: two hours after its first checkpoint an experiment is aborted and healed,
+however often the operator held longer (`--gameday-max-s` / ini `chaos_gameday_max_s`)."""
 PROBE_INTERVAL_S = 0.5
+
+
+def duration_text(seconds: float) -> str:
+    """ "2 h", "1 h 30 min", "45 s": a bound as an operator reads it."""
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{secs} s" if secs else ""]
+    return " ".join(p for p in parts if p) or f"{seconds:g} s"
 
 
 class GameDay:
     """Checkpoints for one operator at one terminal; one experiment at a time."""
 
     def __init__(self, console: Console, *, hold_step_s: float = HOLD_STEP_S, refresh_s: float = REFRESH_S,
-                 max_prompt_s: float = MAX_PROMPT_S, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_prompt_s: float = MAX_PROMPT_S, max_experiment_s: float = MAX_EXPERIMENT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console
         self.hold_step_s = hold_step_s
         self.refresh_s = refresh_s
         self.max_prompt_s = max_prompt_s
+        self.max_experiment_s = max_experiment_s
         self.clock = clock
         self._heal_now = False
         self._prober: Prober | None = None
         self._current: str | None = None
+        self._deadline = float("inf")   # the current experiment's bound (set at its first checkpoint)
 
     # --- Checkpoints ------------------------------------------------------------------------------
 
@@ -111,7 +128,9 @@ class GameDay:
         if self._current == experiment.name:
             return
         self._current = experiment.name
-        self.console.say(f"[gameday] experiment {experiment.name} (seed {experiment.seed})")
+        self._deadline = self.clock() + self.max_experiment_s
+        self.console.say(f"[gameday] experiment {experiment.name} (seed {experiment.seed}): aborted and healed "
+                         f"if still running in {duration_text(self.max_experiment_s)}")
         service = experiment.env.target.service
         ready = HttpProbe(name="gameday:ready", url=experiment.env.sut.base_url + service.ready_or_health,
                           headers=dict(service.headers))
@@ -124,8 +143,15 @@ class GameDay:
         return stats.render()
 
     def _tick(self, experiment: Experiment, label: str, wait_s: float) -> str | None:
+        """Redraw the view and wait up to `wait_s` for a command; past the game day's bound, abort
+        instead (every loop that waits for the operator goes through here and ends on the abort)."""
+        remaining_s = self._deadline - self.clock()
+        if remaining_s <= 0:
+            self._abort(experiment, f"past the game day's bound of {duration_text(self.max_experiment_s)}",
+                        guard="gameday bound")
+            return None
         self.console.status(f"{self._view(experiment)} | {label} > ")
-        return self.console.command(wait_s)
+        return self.console.command(min(wait_s, remaining_s))
 
     def _ask(self, experiment: Experiment, question: str, allowed: set[str], phase: str) -> str | None:
         """Ask until an allowed answer (returned) or an abort: by the operator ("a"), by a stop
@@ -159,11 +185,11 @@ class GameDay:
                 self._unknown(command, ", ".join(sorted(allowed)))
         return False
 
-    def _abort(self, experiment: Experiment, phase: str) -> None:
+    def _abort(self, experiment: Experiment, phase: str, *, guard: str = "operator") -> None:
         faults = ", ".join(experiment.active.names()) or "none"
         self.console.say(f"[gameday] ABORT ({phase}): healing every active fault at once ({faults})")
-        experiment.abort(Trip(guard="operator", at_ns=experiment.timeline.now_ns(),
-                              summary=f"aborted by the operator {phase}"))
+        summary = f"aborted by the operator {phase}" if guard == "operator" else f"aborted {phase}"
+        experiment.abort(Trip(guard=guard, at_ns=experiment.timeline.now_ns(), summary=summary))
 
     def _unknown(self, command: str, allowed: str) -> None:
         self.console.say(f"[gameday] unknown command {command!r}: type one of {allowed} and Enter")

@@ -43,7 +43,7 @@ class LiveStats:
     def of(cls, timeline: Timeline, *, now_ns: int, faults: Sequence[str], window_s: float = WINDOW_S) -> LiveStats:
         since = now_ns - int(window_s * NS)
         recent = [r for r in timeline.requests() if since <= r.end_ns <= now_ns]
-        latencies = sorted(r.latency_s * 1000 for r in recent)
+        latencies = sorted(r.latency_s * 1000 for r in recent if not r.not_sent)   # not sent: no latency
         probes = [p for p in timeline.events(ProbeResult) if p.probe in READINESS_PROBES and p.end_ns <= now_ns]
         started = [e for e in timeline.events(FaultStarted) if e.name in faults]
         return cls(

@@ -45,14 +45,19 @@ async def send_recorded(
     *,
     deadline_s: float,
     body_limit_bytes: int = BODY_LIMIT_BYTES,
+    intended_ns: int | None = None,
 ) -> RequestDone:
     """Send `spec`, append its `RequestDone` to the timeline however it ends, and return it.
 
     The error kind is the httpx exception class name; "Timeout" when the total `deadline_s` passed
     (a server dripping bytes never trips httpx's per-read timeout); "Cancelled" when the caller
     cancelled us (recorded, then the cancellation goes on).
+    With `intended_ns` (the open-model load's slot) the record starts there and `sent_ns` says when
+    it actually left, so a late send counts in its latency; the deadline runs from the send.
     """
-    start_ns = timeline.now_ns()
+    now_ns = timeline.now_ns()
+    # a slot is not sent before it is due; min() absorbs the clocks' read-out order
+    start_ns, sent = (now_ns, None) if intended_ns is None else (min(intended_ns, now_ns), now_ns)
     status: int | None = None
     error: str | None = None
     seen: Mapping[str, SeenValue] | None = None
@@ -69,7 +74,7 @@ async def send_recorded(
             content = response.content if len(response.content) <= body_limit_bytes else b""
             seen = extract(spec.capture, headers=response.headers, content=content)
     except asyncio.CancelledError:
-        timeline.append(_done(spec, start_ns, timeline.now_ns(), error="Cancelled"))
+        timeline.append(_done(spec, start_ns, timeline.now_ns(), error="Cancelled", sent_ns=sent))
         raise
     except httpx.HTTPError as exc:
         error = type(exc).__name__
@@ -77,7 +82,7 @@ async def send_recorded(
         error = "Timeout"
     except OSError as exc:  # a socket error httpx did not wrap
         error = type(exc).__name__
-    record = _done(spec, start_ns, timeline.now_ns(), status=status, error=error, seen=seen)
+    record = _done(spec, start_ns, timeline.now_ns(), status=status, error=error, seen=seen, sent_ns=sent)
     timeline.append(record)
     return record
 
@@ -90,8 +95,9 @@ def _done(
     status: int | None = None,
     error: str | None = None,
     seen: Mapping[str, SeenValue] | None = None,
+    sent_ns: int | None = None,
 ) -> RequestDone:
     return RequestDone(
         label=spec.name, method=spec.method, path=spec.path,
-        start_ns=start_ns, end_ns=end_ns, status=status, error=error, seen=seen,
+        start_ns=start_ns, end_ns=end_ns, status=status, error=error, seen=seen, sent_ns=sent_ns,
     )

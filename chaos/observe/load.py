@@ -1,15 +1,18 @@
-"""Bounded, open-loop HTTP load in a background thread, every request recorded on the timeline.
+"""Bounded HTTP load in a background thread, every request (sent or not) recorded on the timeline.
 
     spec = LoadSpec(requests=[RequestSpec.parse("GET /api/items?page=1", label="list")],
-                    rate_per_s=40, concurrency=8, max_requests=400, duration_s=10, timeout_s=2)
+                    rate_per_s=40, max_requests=400, duration_s=10, timeout_s=2)
     with LoadGenerator(sut.base_url, spec, timeline) as load:
         ...                      # inject a fault meanwhile, from this thread
         stats = load.wait(timeout_s=spec.max_run_s + 1)
 
-Pacing is open-loop (slot i is due at i / rate_per_s after the start, whatever the server does),
-as a real client population behaves; a slow server does not slow the offered load. A slot that
-falls due while `concurrency` requests are in flight is *skipped* (a `RequestSkipped` event and
-the `skipped` count), not queued: a saturated run is visible, never silently stretched.
+Pacing follows the schedule (slot i is due at i / rate_per_s after the start, whatever the
+server does), as a real client population behaves; a slow server does not slow the offered load.
+In the open model (the default, see `chaos.observe.load_spec`) every slot is sent on time up to
+the in-flight cap, its latency measured from its intended start, and a slot due while the cap is
+reached is recorded as not sent (a `RequestDone` with error "NotSent", counted as hung). In the
+closed model a slot due while `concurrency` requests are in flight is skipped (`RequestSkipped`).
+Neither queues: a saturated run is visible, never silently stretched.
 
 Both limits are required: no slot is due at or after `max_requests` slots or `duration_s`
 seconds, so the run issues nothing after `duration_s` and ends by `max_run_s` (duration plus one
@@ -19,9 +22,7 @@ request deadline). `stop()` cancels in-flight requests, which are recorded with 
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -29,75 +30,24 @@ from typing import Self
 import httpx
 
 from chaos.observe._background import BackgroundLoop, sleep_until, until_done_or_stopped
-from chaos.observe._http import BODY_LIMIT_BYTES, make_client, send_recorded
-from chaos.observe.events import RequestDone, RequestSkipped
+from chaos.observe._http import make_client, send_recorded
+from chaos.observe.events import NOT_SENT, RequestDone, RequestSkipped
+from chaos.observe.load_spec import LoadModel, LoadSpec
 from chaos.observe.request_spec import RequestSpec
+from chaos.observe.schedule import Fate, Schedule
 from chaos.observe.timeline import Timeline
 
-__all__ = ["LoadGenerator", "LoadSpec", "LoadStats"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoadSpec:
-    """What load to offer and its bounds; every limit is required and must be positive.
-
-    `requests` are sent round-robin. `timeout_s` is httpx's per-phase timeout (connect, read,
-    write), so a hung server shows as "ReadTimeout"; `deadline_s` (default 2 x timeout_s) caps a
-    request's total time, so a server dripping bytes shows as "Timeout".
-    `fresh_connections=True` opens a new connection per request (to see "connection refused").
-    """
-
-    requests: Sequence[RequestSpec]
-    rate_per_s: float
-    concurrency: int
-    max_requests: int
-    duration_s: float
-    timeout_s: float
-    deadline_s: float | None = None
-    fresh_connections: bool = False
-    body_limit_bytes: int = BODY_LIMIT_BYTES
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "requests", tuple(self.requests))
-        problems = [
-            f"{name} must be > 0, got {value!r}"
-            for name, value in (
-                ("rate_per_s", self.rate_per_s), ("concurrency", self.concurrency),
-                ("max_requests", self.max_requests), ("duration_s", self.duration_s),
-                ("timeout_s", self.timeout_s), ("deadline_s", self.total_deadline_s),
-            )
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0)
-        ]
-        if not self.requests:
-            problems.append("requests must name at least one RequestSpec")
-        if problems:
-            raise ValueError("LoadSpec: " + "; ".join(problems))
-
-    @property
-    def total_deadline_s(self) -> float:
-        return self.deadline_s if self.deadline_s is not None else 2 * self.timeout_s
-
-    @property
-    def planned(self) -> int:
-        """How many slots the schedule holds (sent + skipped when nothing lags)."""
-        return min(self.max_requests, math.ceil(self.duration_s * self.rate_per_s))
-
-    @property
-    def max_run_s(self) -> float:
-        """An upper bound on the run: the last slot, then one request deadline."""
-        return self.duration_s + self.total_deadline_s
-
-    def due_s(self, slot: int) -> float | None:
-        """Seconds after the start at which `slot` is due, or None once either limit is reached."""
-        due = slot / self.rate_per_s
-        if slot >= self.max_requests or due >= self.duration_s:
-            return None
-        return due
+__all__ = ["LoadGenerator", "LoadModel", "LoadSpec", "LoadStats"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadStats:
-    """Counts of a run so far: `sent` = `answered` + `errors` + `cancelled` + in flight."""
+    """Counts of a run so far: `sent` = `answered` + `errors` + `cancelled` + in flight.
+
+    `not_sent` (open model: the in-flight cap was reached) and `skipped` (closed model: every
+    request slot busy) are the slots that fell due but were not sent; `records` holds the sent
+    requests that ended (the not-sent ones are on the timeline, as `RequestDone`s with "NotSent").
+    """
 
     planned: int
     sent: int
@@ -105,7 +55,8 @@ class LoadStats:
     errors: int
     cancelled: int
     skipped: int
-    records: tuple[RequestDone, ...] = field(repr=False)
+    not_sent: int = 0
+    records: tuple[RequestDone, ...] = field(default=(), repr=False)
 
 
 class LoadGenerator:
@@ -127,6 +78,7 @@ class LoadGenerator:
         self._sent = 0
         self._cancelled = 0
         self._skipped = 0
+        self._not_sent = 0
 
     def start(self) -> Self:
         """Begin offering load; returns at once. RuntimeError if already started."""
@@ -151,12 +103,12 @@ class LoadGenerator:
     def stats(self) -> LoadStats:
         with self._lock:
             records = tuple(self._records)
-            sent, cancelled, skipped = self._sent, self._cancelled, self._skipped
+            sent, cancelled, skipped, not_sent = self._sent, self._cancelled, self._skipped, self._not_sent
         return LoadStats(
             planned=self.spec.planned, sent=sent,
             answered=sum(1 for r in records if r.status is not None),
             errors=sum(1 for r in records if r.error is not None),
-            cancelled=cancelled, skipped=skipped, records=records,
+            cancelled=cancelled, skipped=skipped, not_sent=not_sent, records=records,
         )
 
     def __enter__(self) -> Self:
@@ -183,23 +135,29 @@ class LoadGenerator:
         loop = asyncio.get_running_loop()
         client = make_client(
             self.base_url, timeout_s=spec.timeout_s,
-            max_connections=spec.concurrency, fresh_connections=spec.fresh_connections,
+            max_connections=spec.max_in_flight, fresh_connections=spec.fresh_connections,
         )
+        schedule = Schedule(spec)
         in_flight: set[asyncio.Task[None]] = set()
         async with client, asyncio.TaskGroup() as group:
-            start = loop.time()
-            slot = 0
-            while (due := spec.due_s(slot)) is not None:
-                if not await sleep_until(stop, start + due) or loop.time() - start >= spec.duration_s:
-                    break  # stopped, or we lag so far that the time limit has passed
-                request = spec.requests[slot % len(spec.requests)]
-                slot += 1
-                if len(in_flight) >= spec.concurrency:
+            start, start_ns = loop.time(), self.timeline.now_ns()
+            while (due := schedule.next_due_s()) is not None:
+                if not await sleep_until(stop, start + due):
+                    break  # stopped
+                slot = schedule.take(elapsed_s=max(due, loop.time() - start), in_flight=len(in_flight))
+                if slot is None:
+                    break  # we lag so far that the time limit has passed
+                request = spec.requests[slot.index % len(spec.requests)]
+                intended_ns = start_ns + round(slot.due_s * 1e9)
+                if slot.fate is Fate.SEND:
+                    open_model = spec.model is LoadModel.OPEN
+                    task = group.create_task(self._send(client, request, intended_ns if open_model else None))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                elif slot.fate is Fate.NOT_SENT:
+                    self._not_sent_at(request, intended_ns, slot.in_flight)
+                else:
                     self._skip(request)
-                    continue
-                task = group.create_task(self._send(client, request))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
             # the schedule ended or we were stopped: in-flight requests finish unless stopped
             await until_done_or_stopped(stop, set(in_flight))
 
@@ -208,12 +166,20 @@ class LoadGenerator:
             self._skipped += 1
         self.timeline.append(RequestSkipped(label=request.name, at_ns=self.timeline.now_ns()))
 
-    async def _send(self, client: httpx.AsyncClient, request: RequestSpec) -> None:
+    def _not_sent_at(self, request: RequestSpec, intended_ns: int, in_flight: int) -> None:
+        with self._lock:
+            self._not_sent += 1
+        self.timeline.append(RequestDone(
+            label=request.name, method=request.method, path=request.path,
+            start_ns=intended_ns, end_ns=intended_ns, error=NOT_SENT, in_flight=in_flight,
+        ))
+
+    async def _send(self, client: httpx.AsyncClient, request: RequestSpec, intended_ns: int | None) -> None:
         with self._lock:
             self._sent += 1
         try:
             record = await send_recorded(
-                client, request, self.timeline,
+                client, request, self.timeline, intended_ns=intended_ns,
                 deadline_s=self.spec.total_deadline_s, body_limit_bytes=self.spec.body_limit_bytes,
             )
         except asyncio.CancelledError:

@@ -7,6 +7,9 @@
 Each event is its dataclass fields plus a `type` tag (the class name, see `EVENT_TYPES`) and a
 derived `offset_s` (seconds from the anchor, for readers; ignored when loading). Bump
 `SCHEMA_VERSION` on any incompatible change.
+
+Version 2 (the open-model load) added `sent_ns` and `in_flight` to `RequestDone` and the error kind
+"NotSent"; version 1 data still loads (those fields are absent there: None).
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from typing import Final
 from chaos.observe.events import EVENT_TYPES, Event
 from chaos.observe.timeline import Timeline
 
-__all__ = ["SCHEMA_VERSION", "timeline_from_data", "timeline_to_data"]
+__all__ = ["SCHEMA_VERSION", "SUPPORTED_VERSIONS", "timeline_from_data", "timeline_to_data"]
 
 SCHEMA_VERSION: Final = 2
+SUPPORTED_VERSIONS: Final = (2,)
+"""What `timeline_from_data` reads (version 1 kept top-level body fields; 2 keeps what answer specs read,
+with the open-model load's sent_ns, in_flight and requests not sent)."""
 
 _DERIVED = frozenset({"type", "offset_s"})
 
@@ -45,9 +51,10 @@ def timeline_to_data(timeline: Timeline) -> dict[str, object]:
 def timeline_from_data(data: Mapping[str, object]) -> Timeline:
     """Rebuild a timeline from `timeline_to_data` output; ValueError names the bad event and field."""
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in SUPPORTED_VERSIONS:
         raise ValueError(
-            f"timeline data: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
+            f"timeline data: schema_version {version!r} is not supported "
+            f"(expected one of {', '.join(map(str, SUPPORTED_VERSIONS))})"
         )
     anchor_ns, anchor_wall_s = data.get("anchor_ns"), data.get("anchor_wall_s")
     raw_events = data.get("events")

@@ -14,6 +14,9 @@ SEED_HELP = ("seed of every random choice (toxicity draws, fake-API failure frac
              "drawn fault timings); drawn and printed when absent; the same seed replays the same choices")
 GAMEDAY_HELP = ("game day: run the experiments one at a time on this terminal, pausing before inject, during "
                 "the hold and before heal for an operator's command, with a live view")
+GAMEDAY_MAX_HELP = ("the game day's bound: an experiment still running this many seconds after its first "
+                    "checkpoint is aborted and healed, however the operator held (default 7200); "
+                    "pytest-timeout's limit is extended by as much")
 REPORT_HELP = "write a JSON journal per experiment (DIR/journals/) and a self-contained HTML report (DIR/index.html)"
 
 
@@ -30,5 +33,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("chaos_seed", SEED_HELP)
     group.addoption("--gameday", action="store_true", default=False, help=GAMEDAY_HELP)
     parser.addini("chaos_gameday", GAMEDAY_HELP, type="bool", default=False)
+    group.addoption("--gameday-max-s", action="store", default=None, metavar="SECONDS", help=GAMEDAY_MAX_HELP)
+    parser.addini("chaos_gameday_max_s", GAMEDAY_MAX_HELP)
     group.addoption("--chaos-report", action="store", default=None, metavar="DIR", help=REPORT_HELP)
     parser.addini("chaos_report", REPORT_HELP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,13 +12,15 @@ import pytest
 
 from chaos.errors import ChaosError
 from chaos.experiment.seeding import draw_seed
+from chaos.gameday.controller import MAX_EXPERIMENT_S
 from chaos.targetfile import Target, load_target
 
-__all__ = ["DEFAULT_TARGET_SOURCE", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings",
-           "default_target_path", "load_target_or_usage_error"]
+__all__ = ["DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY",
+           "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
 
 BACKENDS = ("local", "docker")
 DEFAULT_TARGET_SOURCE = "default (the reference service)"
+GAMEDAY_REFUSES_XDIST = "--gameday runs one experiment at a time on this terminal: drop -n/--numprocesses"
 
 
 def default_target_path(rootpath: Path) -> Path:
@@ -34,6 +37,7 @@ class ChaosSettings:
     seed: int = 0                 # the run seed: every experiment derives its own from it and its nodeid
     seed_source: str = ""         # "--chaos-seed", ..., or "drawn" (printed so the run can be replayed)
     gameday: bool = False         # --gameday: an operator answers the experiments' checkpoints
+    gameday_max_s: float = MAX_EXPERIMENT_S   # the game day's bound per experiment, from its first checkpoint
 
     @classmethod
     def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
@@ -67,9 +71,25 @@ class ChaosSettings:
         seed, seed_source = _resolve_seed(config, environ)
         gameday = bool(config.getoption("gameday") or config.getini("chaos_gameday"))
         if gameday and (config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None)):
-            raise pytest.UsageError("--gameday runs one experiment at a time on this terminal: drop -n/--numprocesses")
+            raise pytest.UsageError(GAMEDAY_REFUSES_XDIST)
         return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env,
-                   seed=seed, seed_source=seed_source, gameday=gameday)
+                   seed=seed, seed_source=seed_source, gameday=gameday, gameday_max_s=_gameday_max_s(config))
+
+
+def _gameday_max_s(config: pytest.Config) -> float:
+    raw, source = _first(
+        (config.getoption("gameday_max_s"), "--gameday-max-s"),
+        (config.getini("chaos_gameday_max_s"), "chaos_gameday_max_s in the ini file"),
+    )
+    if not raw:
+        return MAX_EXPERIMENT_S
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value > 0):
+        raise pytest.UsageError(f"invalid game-day bound {raw!r} from {source}: expected seconds > 0")
+    return value
 
 
 SEED_DRAWN = "drawn at random"

@@ -25,6 +25,7 @@ class _Rule:
 
 
 _RULES: Final = (
+    _Rule(figure="not_sent", label="not sent", seconds=False),   # only there when some were
     _Rule(figure="p99_s", label="p99", limits=("budget_s",)),
     _Rule(figure="drain_s", label="drain", limits=("grace_s",)),
     _Rule(figure="flip_s", label="ready flip", limits=("flip_within_s",)),

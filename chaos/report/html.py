@@ -190,9 +190,11 @@ def _experiment(journal: Journal) -> str:
         parts.append(timeline_svg(journal.timeline, title=f"timeline of {journal.experiment}"))
         counts = status_counts(journal.timeline)
         probes = len(journal.timeline.probes())
+        not_sent = sum(1 for r in journal.timeline.requests() if r.not_sent)
         parts.append(element("p", text(
             f"{sum(counts.values())} requests: {counts[StatusClass.OK]} 2xx, {counts[StatusClass.CLIENT]} 4xx, "
-            f"{counts[StatusClass.SERVER]} 5xx, {counts[StatusClass.ERROR]} transport errors"
+            f"{counts[StatusClass.SERVER]} 5xx, {counts[StatusClass.ERROR] - not_sent} transport errors"
+            + (f", {not_sent} not sent (in-flight cap reached)" if not_sent else "")
             + (f", {counts[StatusClass.OTHER]} other" if counts[StatusClass.OTHER] else "")
             + f"; {probes} probe results. Hover a point for the request."), class_="stats"))
     if journal.error:

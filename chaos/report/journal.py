@@ -9,6 +9,8 @@ re-renders a run the way a Jepsen checker re-runs on a stored history.
 The JSON shape is described by `journal.schema.json` and `README.md` next to this module; bump
 `SCHEMA_VERSION` on any incompatible change. Additions a version-2 journal written before them
 lacks (a fault's `notes`) load with their empty default, so older journals keep loading.
+Version 2 came with the open-model load: its timeline (timeline version 2) records each request's
+`sent_ns` and the requests not sent ("NotSent", with `in_flight`); version 1 journals still load.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from chaos.observe import ProcessExited, Timeline, timeline_from_data, timeline_
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SUPPORTED_VERSIONS",
     "ContractInfo",
     "FaultRecord",
     "Journal",
@@ -44,6 +47,8 @@ __all__ = [
 
 SCHEMA_VERSION: Final = 2
 """Version of the journal's JSON form (the timeline inside carries its own version)."""
+SUPPORTED_VERSIONS: Final = (2,)
+"""What `journal_from_data` reads (a version-1 journal's timeline kept answer bodies another way)."""
 
 
 class Outcome(StrEnum):
@@ -318,8 +323,9 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
     for a full list of problems.
     """
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"journal: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+    if version not in SUPPORTED_VERSIONS:
+        raise ValueError(f"journal: schema_version {version!r} is not supported "
+                         f"(expected one of {', '.join(map(str, SUPPORTED_VERSIONS))})")
     where = "journal"
     try:
         where = "platform"

@@ -224,10 +224,8 @@ def _points(timeline: Timeline, requests: Sequence[RequestDone], f: _Frame) -> s
     for r in requests:
         cls = status_class(r.status)
         cx, cy = f.xs(r.start_ns), f.y(r.latency_s)
-        outcome = r.status if r.status is not None else r.error
         tip = element("title", text(
-            f"{timeline.offset_s(r.start_ns):+.3f} s {r.method} {r.path} [{r.label}] -> {outcome} "
-            f"in {r.latency_s:.3f} s"))
+            f"{timeline.offset_s(r.start_ns):+.3f} s {r.method} {r.path} [{r.label}] -> {r.outcome_text()}"))
         if cls is StatusClass.ERROR:
             marks.append(element("g", [tip, _cross(cx, cy, COLOURS[cls])], class_=f"pt s{cls}"))
         else:

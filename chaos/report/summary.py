@@ -17,6 +17,7 @@ from chaos.report.figures import KeyFigure, key_figure_names, key_figures
 from chaos.report.journal import Journal, Outcome
 
 __all__ = [
+    "NOT_SENT_FIGURE",
     "PROPERTY_PREFIX",
     "Summary",
     "summarise",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 PROPERTY_PREFIX: Final = "chaos."
+NOT_SENT_FIGURE: Final = "load.not_sent"
+"""The requests of the run the open-model load could not send (in-flight cap reached), when any."""
 _FIGURE_PREFIX: Final = "chaos.figure."
 _MAX_DETAIL: Final = 500
 
@@ -48,8 +51,14 @@ class Summary:
 
 
 def summarise(journal: Journal, *, journal_path: str | None = None) -> Summary:
-    """The scorecard row of a journal: its key figures, outcome and first line of detail."""
-    figures = journal.verdict.figures if journal.verdict is not None else {}
+    """The scorecard row of a journal: its key figures, outcome and first line of detail.
+
+    Requests the load could not send are counted from the timeline (`load.not_sent`, first of the
+    key figures when there are any), whichever contract judged the run."""
+    figures = dict(journal.verdict.figures) if journal.verdict is not None else {}
+    not_sent = sum(1 for r in journal.timeline.requests() if r.not_sent) if journal.timeline is not None else 0
+    if not_sent:   # the load could not send them for the requests the service held: always worth a look
+        figures[NOT_SENT_FIGURE] = not_sent
     kept = {name: figures[name] for name in key_figure_names(figures)}
     return Summary(
         nodeid=journal.nodeid, experiment=journal.experiment, contract=journal.contract_name,

@@ -1,4 +1,5 @@
-"""LoadGenerator against a real HTTP server: bounds, pacing, saturation, stop, error kinds, bodies.
+"""LoadGenerator against a real HTTP server: bounds, pacing, saturation (open and closed), stop,
+error kinds, bodies. The open model against a service that hangs is in test_open_model.py.
 
 Timing tolerances are wide on purpose (2 shared cores): each states its bound and why.
 """
@@ -12,7 +13,16 @@ import time
 import pytest
 from support.http_server import ObservedServer
 
-from chaos.observe import LoadGenerator, LoadSpec, RequestDone, RequestSkipped, RequestSpec, Timeline
+from chaos.observe import (
+    NOT_SENT,
+    LoadGenerator,
+    LoadModel,
+    LoadSpec,
+    RequestDone,
+    RequestSkipped,
+    RequestSpec,
+    Timeline,
+)
 from chaos.waiting import WaitTimeout
 
 
@@ -55,7 +65,8 @@ def test_pacing_is_open_loop_at_the_rate(server: ObservedServer, timeline: Timel
     with LoadGenerator(server.url, spec, timeline) as gen:
         stats = gen.wait(timeout_s=10)
     # 40 slots are due in [0, 1 s); a lagging loop may drop the last few: accept >= 80 %
-    assert 32 <= stats.sent + stats.skipped <= 40
+    assert 32 <= stats.sent + stats.not_sent <= 40
+    assert stats.skipped == 0
     starts = sorted(r.start_ns for r in timeline.requests())
     gaps = [(b - a) / 1e9 for a, b in itertools.pairwise(starts)]
     # the median gap is 25 ms; +-40 % absorbs scheduler jitter without hiding a wrong rate
@@ -64,8 +75,8 @@ def test_pacing_is_open_loop_at_the_rate(server: ObservedServer, timeline: Timel
     assert 0.7 <= span <= 1.1  # the slots span 0.975 s
 
 
-def test_saturated_slots_are_skipped_not_queued(server: ObservedServer, timeline: Timeline) -> None:
-    spec = load("/slow?s=1.0", rate_per_s=40, concurrency=2, duration_s=0.5)
+def test_closed_model_skips_saturated_slots_and_does_not_queue(server: ObservedServer, timeline: Timeline) -> None:
+    spec = load("/slow?s=1.0", rate_per_s=40, concurrency=2, duration_s=0.5, model=LoadModel.CLOSED)
     with LoadGenerator(server.url, spec, timeline) as gen:
         stats = gen.wait(timeout_s=10)
     # two requests occupy both slots for 1 s; every other slot of the 0.5 s run is skipped
@@ -75,7 +86,29 @@ def test_saturated_slots_are_skipped_not_queued(server: ObservedServer, timeline
     # limit before the last one or two are due (as in the pacing test above): 16..18, never queued
     assert stats.planned == 20
     assert 16 <= stats.skipped <= 18
+    assert stats.not_sent == 0
     assert len(timeline.events(RequestSkipped)) == stats.skipped
+    assert len(timeline.requests()) == 2      # skipped slots are not requests: no contract judges them
+    assert len(server.arrivals_for("/slow")) == 2
+
+
+def test_open_model_records_slots_past_its_cap_as_not_sent(server: ObservedServer, timeline: Timeline) -> None:
+    spec = load("/slow?s=1.0", rate_per_s=40, concurrency=2, duration_s=0.5)
+    with LoadGenerator(server.url, spec, timeline) as gen:
+        stats = gen.wait(timeout_s=10)
+    # the same saturation as above, open model with an explicit cap of 2: the 18 later slots are
+    # requests not sent (16..18 for a lagging loop, as above), at their intended times
+    assert (stats.sent, stats.answered, stats.skipped) == (2, 2, 0)
+    assert 16 <= stats.not_sent <= 18
+    assert not timeline.events(RequestSkipped)
+    unsent = [r for r in timeline.requests() if r.not_sent]
+    assert len(unsent) == stats.not_sent
+    assert all(r.error == NOT_SENT and r.in_flight == 2 and r.latency_s == 0 for r in unsent)
+    assert unsent[0].outcome_text() == "not sent: 2 in flight"
+    # each at its slot (i / 40 s after the first request's intended start), whatever the loop did
+    first = min(r.start_ns for r in timeline.requests())
+    slots = [(r.start_ns - first) / 1e9 * 40 for r in unsent]
+    assert all(abs(slot - round(slot)) < 1e-3 for slot in slots), slots
     assert len(server.arrivals_for("/slow")) == 2
 
 
@@ -96,7 +129,7 @@ def test_stop_is_bounded_against_a_hung_server_and_records_cancellations(
     assert stats.cancelled == 3
     assert stats.sent == 3
     assert stats.answered == 0
-    cancelled = timeline.requests()
+    cancelled = [r for r in timeline.requests() if not r.not_sent]   # past the cap of 3: not sent
     assert [r.error for r in cancelled] == ["Cancelled"] * 3
     assert gen.stop(timeout_s=1) == stats  # a second stop is harmless
 

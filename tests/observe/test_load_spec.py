@@ -1,19 +1,13 @@
-"""RequestSpec parsing and LoadSpec's bounds and schedule (pure: no server, no clock)."""
+"""RequestSpec parsing and LoadSpec's bounds, model and in-flight cap (pure: no server, no clock)."""
 
 from __future__ import annotations
 
 import pytest
+from support.loads import load_spec
 
-from chaos.observe import LoadSpec, RequestSpec
+from chaos.observe import MAX_IN_FLIGHT, LoadModel, RequestSpec
 
-
-def spec(**overrides: object) -> LoadSpec:
-    values: dict[str, object] = {
-        "requests": [RequestSpec.parse("GET /ok")], "rate_per_s": 10.0, "concurrency": 2,
-        "max_requests": 100, "duration_s": 1.0, "timeout_s": 0.5,
-    }
-    values.update(overrides)
-    return LoadSpec(**values)  # type: ignore[arg-type]
+spec = load_spec
 
 
 def test_request_spec_parse_and_label() -> None:
@@ -52,3 +46,30 @@ def test_every_limit_must_be_positive_and_finite(field: str, value: float) -> No
 def test_requests_are_required() -> None:
     with pytest.raises(ValueError, match="at least one RequestSpec"):
         spec(requests=[])
+
+
+def test_the_open_model_is_the_default_and_its_cap_covers_a_hang_as_long_as_the_deadline() -> None:
+    # 40/s with a 5 s timeout (10 s deadline): at most 400 in flight however long the service hangs,
+    # + 1 for the slot due as the oldest gives up
+    forty = spec(rate_per_s=40, timeout_s=5.0, duration_s=30, max_requests=10_000, concurrency=None)
+    assert forty.model is LoadModel.OPEN
+    assert forty.max_in_flight == 401
+    assert spec(rate_per_s=10, timeout_s=0.25, deadline_s=0.35, duration_s=60, concurrency=None,
+                max_requests=1000).max_in_flight == 5       # ceil(3.5) + 1
+    assert spec(rate_per_s=100, timeout_s=10, duration_s=60, max_requests=10_000,
+                concurrency=None).max_in_flight == MAX_IN_FLIGHT == 512   # the hard bound
+    assert spec(rate_per_s=40, timeout_s=5, max_requests=3, concurrency=None).max_in_flight == 3  # only 3 slots
+    assert spec(concurrency=7).max_in_flight == 7           # an explicit cap
+    closed = spec(model=LoadModel.CLOSED, concurrency=3)
+    assert (closed.model, closed.max_in_flight) == (LoadModel.CLOSED, 3)
+    assert spec(model="closed", concurrency=3).model is LoadModel.CLOSED   # a StrEnum: its value works too
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"model": LoadModel.CLOSED, "concurrency": None}, "concurrency is required by the closed model"),
+    ({"concurrency": MAX_IN_FLIGHT + 1}, "concurrency must be <= 512"),
+    ({"model": "half-open"}, "model must be one of open, closed, got 'half-open'"),
+])
+def test_model_and_cap_misuse_is_named(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        spec(**overrides)

@@ -8,6 +8,7 @@ import pytest
 
 from chaos.observe import (
     EVENT_TYPES,
+    NOT_SENT,
     SCHEMA_VERSION,
     FaultEnded,
     FaultStarted,
@@ -31,7 +32,7 @@ def every_kind_of_event() -> Timeline:
     tl.append(RequestDone(label="list", method="GET", path="/api?page=1", start_ns=2 * S, end_ns=3 * S,
                           status=200, body={"degraded": True, "n": 3, "why": None}))
     tl.append(RequestDone(label="list", method="GET", path="/api", start_ns=2 * S, end_ns=4 * S,
-                          error="ReadTimeout"))
+                          error="ReadTimeout", sent_ns=2 * S + 300))   # open model: sent 300 ns late
     tl.append(RequestSkipped(label="list", at_ns=2 * S))
     tl.append(FaultStarted(name="db", at_ns=2 * S, detail="proxy disabled"))
     tl.append(FaultEnded(name="db", at_ns=5 * S))
@@ -41,6 +42,8 @@ def every_kind_of_event() -> Timeline:
     tl.append(Mark(name="sigterm sent", at_ns=5 * S))
     tl.append(UpstreamCall(seq=1, method="GET", path="/quote", arrival_ns=3 * S, status=None))
     tl.append(Gauge(name="db_connections", value=4, at_ns=4 * S))
+    tl.append(RequestDone(label="list", method="GET", path="/api", start_ns=2 * S, end_ns=2 * S,
+                          error=NOT_SENT, in_flight=12))
     return tl
 
 
@@ -52,12 +55,26 @@ def test_round_trip_through_json_keeps_every_event() -> None:
     assert back.events() == tl.events()
     assert (back.anchor_ns, back.anchor_wall_s) == (tl.anchor_ns, tl.anchor_wall_s)
     assert {type(e).__name__ for e in back.events()} == set(EVENT_TYPES)
-    assert back.events(RequestDone)[0].body == {"degraded": True, "n": 3, "why": None}
+    answered = next(r for r in back.events(RequestDone) if r.status == 200)
+    assert answered.body == {"degraded": True, "n": 3, "why": None}
+    unsent = next(r for r in back.requests() if r.not_sent)
+    assert (unsent.in_flight, unsent.outcome_text()) == (12, "not sent: 12 in flight")
+    assert next(r for r in back.requests() if r.error == "ReadTimeout").late_s == 300e-9
+
+
+def test_version_1_data_still_loads() -> None:
+    """Version 1 (before the open-model load) had no sent_ns and in_flight: they load as None."""
+    data = timeline_to_data(every_kind_of_event())
+    events: list[dict[str, object]] = data["events"]  # type: ignore[assignment]
+    old = [{k: v for k, v in e.items() if k not in {"sent_ns", "in_flight"}}
+           for e in events if e.get("error") != NOT_SENT]
+    back = timeline_from_data({**data, "schema_version": 1, "events": old})
+    assert [r.sent_ns for r in back.requests()] == [None, None]
 
 
 def test_the_form_is_versioned_tagged_and_carries_offsets() -> None:
     data = timeline_to_data(every_kind_of_event())
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     first = data["events"][0]  # type: ignore[index]
     assert first["type"] == "RequestSkipped"
     assert first["offset_s"] == 1.0
@@ -72,6 +89,11 @@ def test_loading_errors_name_the_event_and_field() -> None:
         timeline_from_data({**data, "events": [{"type": "Nope"}]})
     with pytest.raises(ValueError, match=r"events\[1\] \(RequestSkipped\) has unknown fields \['colour'\]"):
         timeline_from_data({**data, "events": [events[1], {**events[0], "colour": "red"}]})
-    bad = next(e for e in events if e["type"] == "RequestDone")
+    bad = next(e for e in events if e["type"] == "RequestDone" and e["status"] == 200)
     with pytest.raises(ValueError, match=r"events\[0\] \(RequestDone\): .*exactly one of status and error"):
         timeline_from_data({**data, "events": [{**bad, "error": "X"}]})
+    with pytest.raises(ValueError, match=r"in_flight is set exactly when error is 'NotSent'"):
+        timeline_from_data({**data, "events": [{**bad, "in_flight": 3}]})
+    unsent = next(e for e in events if e.get("error") == NOT_SENT)
+    with pytest.raises(ValueError, match=r"a request not sent has in_flight >= 0, no sent_ns and end_ns == start_ns"):
+        timeline_from_data({**data, "events": [{**unsent, "end_ns": unsent["end_ns"] + 1}]})

@@ -10,9 +10,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from support.histories import ns
 
 from chaos.errors import JournalError
-from chaos.observe import EVENT_TYPES, ProcessExited
+from chaos.observe import EVENT_TYPES, NOT_SENT, ProcessExited, RequestDone
 from chaos.report import (
     Journal,
     Outcome,
@@ -45,7 +46,7 @@ def test_real_journal_validates_against_the_schema(catalog_run: Any) -> None:
 
 def test_real_journal_holds_the_whole_run(catalog_run: Any) -> None:
     data = _real_journal(catalog_run)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     header = re.search(r"chaos: seed=(\d+) \(.*\); replay with --chaos-seed (\d+)", catalog_run.output)
     assert header is not None, catalog_run.output          # the drawn run seed, printed once in the header
     assert data["seed"] == int(header.group(1)) == int(header.group(2))
@@ -118,10 +119,10 @@ def test_reading_a_bad_journal_names_the_file(tmp_path: Path, make_journal: Make
     with pytest.raises(JournalError, match=r"a\.json: not JSON"):
         read_journal(not_json)
     future = tmp_path / "b.json"
-    future.write_text(json.dumps({**journal_to_data(make_journal()), "schema_version": 2}))
+    future.write_text(json.dumps({**journal_to_data(make_journal()), "schema_version": 3}))
     with pytest.raises(JournalError, match=r"b\.json: not a valid journal: \$\.schema_version"):
         read_journal(future)
-    with pytest.raises(ValueError, match="schema_version 2 is not supported"):
+    with pytest.raises(ValueError, match="schema_version 3 is not supported"):
         journal_from_data(json.loads(future.read_text()))
 
 
@@ -150,7 +151,7 @@ def test_an_aborted_experiment_round_trips_with_its_evidence(make_journal: MakeJ
     assert data["seed"] == 4242
     assert data["error"] is not None
     assert "healed at once: signal(sut, SIGTERM)" in data["error"]   # the evidence
-    assert data["schema_version"] == 1                     # an added enum value: still version 1
+    assert data["schema_version"] == 2                     # an added enum value: no new version
     assert "aborted" in journal_schema()["properties"]["outcome"]["enum"]
     assert schema_problems(data) == []
     back = journal_from_data(json.loads(json.dumps(data)))
@@ -174,3 +175,30 @@ def test_fault_notes_round_trip_and_older_journals_without_them_still_load(
     assert journal_from_data(older).faults[0].notes == ()
     older["faults"][0]["notes"] = [1]
     assert any("$.faults[0].notes[0]" in p for p in schema_problems(older))
+
+
+def test_open_model_requests_round_trip_and_version_1_journals_still_load(
+        make_journal: MakeJournal, tmp_path: Path) -> None:
+    """Version 2: a request's sent_ns (open model) and the requests not sent, with in_flight."""
+    journal = make_journal(outcome=Outcome.FAILED)
+    assert journal.timeline is not None
+    journal.timeline.append(RequestDone(label="api", method="GET", path="/api", start_ns=ns(0.5),
+                                        end_ns=ns(0.9), status=200, sent_ns=ns(0.6)))
+    journal.timeline.append(RequestDone(label="api", method="GET", path="/api", start_ns=ns(0.55),
+                                        end_ns=ns(0.55), error=NOT_SENT, in_flight=8))
+    data: dict[str, Any] = journal_to_data(journal)
+    assert schema_problems(data) == []
+    back = read_journal(write_journal(tmp_path, journal))
+    assert back.timeline is not None
+    assert [(r.sent_ns, r.in_flight) for r in back.timeline.requests() if r.sent_ns or r.not_sent] == [
+        (ns(0.6), None), (None, 8)]
+    unsent = [e for e in data["timeline"]["events"] if e.get("error") == NOT_SENT]
+    unsent[0]["in_flight"] = -1
+    assert any("in_flight" in p for p in schema_problems(data))
+    older = journal_to_data(make_journal())                  # as version 1 wrote it: no sent_ns, no in_flight
+    older["schema_version"] = older["timeline"]["schema_version"] = 1  # type: ignore[index]
+    for event in older["timeline"]["events"]:                # type: ignore[index]
+        event.pop("sent_ns", None)
+        event.pop("in_flight", None)
+    assert schema_problems(older) == []
+    assert journal_to_data(journal_from_data(older))["schema_version"] == 2

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from support.histories import ns
+
+from chaos.observe import NOT_SENT, RequestDone
 from chaos.report import (
     Journal,
     Outcome,
@@ -117,3 +120,22 @@ def test_an_aborted_experiment_is_shouted_with_its_reason(make_journal: MakeJour
                                    [(n, str(v)) for n, v in summary_to_properties(row)])
     assert back == row
     assert ("chaos.verdict", "aborted") in summary_to_properties(row)
+
+
+def test_requests_not_sent_lead_the_key_figures(make_journal: MakeJournal) -> None:
+    """Whatever contract judged the run, the requests the open-model load could not send are counted
+    from the timeline and shown first, in the scorecard and across xdist (the JUnit properties)."""
+    plain = summarise(make_journal(outcome=Outcome.FAILED, contract="db_restart",
+                                   figures={"p99_s": 3.01, "budget_s": 1.5}))
+    assert "load.not_sent" not in plain.figures
+    journal = make_journal(outcome=Outcome.FAILED, contract="db_restart", figures={"p99_s": 3.01, "budget_s": 1.5})
+    assert journal.timeline is not None
+    for i in range(12):
+        journal.timeline.append(RequestDone(label="api", method="GET", path="/api", start_ns=ns(1.0 + i / 40),
+                                            end_ns=ns(1.0 + i / 40), error=NOT_SENT, in_flight=8))
+    summary = summarise(journal)
+    assert [f.text() for f in summary.key_figures][:2] == ["not sent 12", "p99 3.01 s (budget 1.5 s)"]
+    assert "not sent 12, p99 3.01 s (budget 1.5 s)" in render_scorecard([summary])
+    back = summary_from_properties(summary.nodeid, summary.experiment, summary_to_properties(summary))
+    assert back is not None
+    assert back.figures["load.not_sent"] == 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chaos.observe import (
+    NOT_SENT,
     BodyValue,
     FaultEnded,
     FaultStarted,
@@ -44,6 +45,13 @@ class History:
             label=label, method="GET", path=f"/{label}", start_ns=ns(start_s), end_ns=ns(start_s + latency_s),
             status=None if error else status, error=error, body=body,
         )
+        self.tl.append(record)
+        return record
+
+    def not_sent(self, at_s: float, in_flight: int = 8, *, label: str = "api") -> RequestDone:
+        """A slot the open-model load could not send at `at_s`: `in_flight` requests held its cap."""
+        record = RequestDone(label=label, method="GET", path=f"/{label}", start_ns=ns(at_s), end_ns=ns(at_s),
+                             error=NOT_SENT, in_flight=in_flight)
         self.tl.append(record)
         return record
 

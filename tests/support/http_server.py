@@ -1,6 +1,7 @@
 """A small real HTTP server (aiohttp, 127.0.0.1:0, its own thread and loop) for the observe tests.
 
-Routes: /ok (small JSON), /slow?s=0.2, /hang (never answers until the server stops),
+Routes: /ok (small JSON), /slow?s=0.2, /hang (never answers until the server stops), /gated
+(accepts and answers nothing while the gate is closed, `close_gate()` / `open_gate()`),
 /status/{code}, /big (JSON over the body limit), /list (a JSON array), /text, /peer (the client's
 port, to tell connections apart), POST /echo. Every arrival is logged with its monotonic instant.
 """
@@ -30,6 +31,7 @@ class ObservedServer:
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
     _release: asyncio.Event | None = None
+    _gate: asyncio.Event | None = None
     _thread: threading.Thread | None = None
 
     def arrivals_for(self, path: str) -> list[Arrival]:
@@ -37,9 +39,34 @@ class ObservedServer:
 
     def clear(self) -> None:
         self.arrivals.clear()
+        self.open_gate()
+
+    def close_gate(self) -> None:
+        """From now on /gated accepts requests and answers none (until `open_gate`)."""
+        self._set_gate(False)
+
+    def open_gate(self) -> None:
+        """/gated answers what it holds, and every later request at once."""
+        self._set_gate(True)
+
+    def _set_gate(self, is_open: bool) -> None:
+        loop, gate = self._loop, self._gate
+        assert loop is not None
+        assert gate is not None
+        done = threading.Event()
+
+        def flip() -> None:
+            if is_open:
+                gate.set()
+            else:
+                gate.clear()
+            done.set()
+
+        loop.call_soon_threadsafe(flip)
+        assert done.wait(5.0), "the test server's loop did not answer within 5 s"
 
 
-def _app(server: ObservedServer, release: asyncio.Event) -> web.Application:
+def _app(server: ObservedServer, release: asyncio.Event, gate: asyncio.Event) -> web.Application:
     async def log(request: web.Request) -> None:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         server.arrivals.append(Arrival(request.path, time.monotonic_ns(), peer[1] if peer else -1))
@@ -58,6 +85,11 @@ def _app(server: ObservedServer, release: asyncio.Event) -> web.Application:
         await log(request)
         await release.wait()
         return web.json_response({"ok": False})
+
+    async def gated(request: web.Request) -> web.Response:
+        await log(request)
+        await gate.wait()
+        return web.json_response({"ok": True})
 
     async def status(request: web.Request) -> web.Response:
         await log(request)
@@ -86,7 +118,7 @@ def _app(server: ObservedServer, release: asyncio.Event) -> web.Application:
 
     app = web.Application()
     app.add_routes([
-        web.get("/ok", ok), web.get("/slow", slow), web.get("/hang", hang),
+        web.get("/ok", ok), web.get("/slow", slow), web.get("/hang", hang), web.get("/gated", gated),
         web.get("/status/{code}", status), web.get("/big", big), web.get("/list", array),
         web.get("/text", text), web.get("/peer", peer), web.post("/echo", echo),
     ])
@@ -100,7 +132,9 @@ def start_server(timeout_s: float = 10.0) -> ObservedServer:
 
     async def setup() -> None:
         server._release = asyncio.Event()
-        server._runner = web.AppRunner(_app(server, server._release), handler_cancellation=True,
+        server._gate = asyncio.Event()
+        server._gate.set()
+        server._runner = web.AppRunner(_app(server, server._release, server._gate), handler_cancellation=True,
                                        shutdown_timeout=1.0)
         await server._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -141,6 +175,8 @@ def stop_server(server: ObservedServer, timeout_s: float = 10.0) -> None:
 
     async def shutdown() -> None:
         release.set()
+        if server._gate is not None:
+            server._gate.set()
         await runner.cleanup()
 
     asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout_s)
