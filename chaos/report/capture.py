@@ -20,6 +20,7 @@ from chaos.report.journal import (
     ContractInfo,
     FaultRecord,
     Journal,
+    MarginRule,
     Outcome,
     Provenance,
     SteadyStateRecord,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals witho
     from chaos.faults import Receipt
     from chaos.targetfile import ContractSpec
 
-__all__ = ["contract_info", "fault_record", "journal_of", "provenance", "target_info"]
+__all__ = ["contract_info", "fault_record", "journal_of", "margin_rule", "provenance", "target_info"]
 
 
 def provenance() -> Provenance:
@@ -75,6 +76,13 @@ def fault_record(receipt: Receipt, timeline: Timeline) -> FaultRecord:
         leftovers=tuple(receipt.leftovers),
         notes=tuple(receipt.notes),
     )
+
+
+def margin_rule() -> MarginRule:
+    """The rule by which this run's experiments turn a declared budget into the allowed one."""
+    from chaos.experiment.timing import RELATIVE_MARGIN, SCHEDULING_FLOOR_S  # the runner's, loaded by now
+
+    return MarginRule(relative=RELATIVE_MARGIN, floor_s=SCHEDULING_FLOOR_S)
 
 
 def _steady_record(phase: str, state: SteadyState) -> SteadyStateRecord:
@@ -137,4 +145,5 @@ def journal_of(
         verdict=verdict,
         error=error,
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
+        margin_rule=margin_rule() if experiment is not None else None,
     )

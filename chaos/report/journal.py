@@ -8,7 +8,7 @@ re-renders a run the way a Jepsen checker re-runs on a stored history.
 
 The JSON shape is described by `journal.schema.json` and `README.md` next to this module; bump
 `SCHEMA_VERSION` on any incompatible change. Additions a version-1 journal written before them
-lacks (a fault's `notes`) load with their empty default, so older journals keep loading.
+lacks (a fault's `notes`, the `margin_rule`) load with their empty default, so older journals keep loading.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "ContractInfo",
     "FaultRecord",
     "Journal",
+    "MarginRule",
     "Outcome",
     "Provenance",
     "SteadyStateRecord",
@@ -142,8 +143,23 @@ class FaultRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MarginRule:
+    """How a declared budget became the allowed one in this run (`chaos.experiment.timing`): it may be
+    overrun by `relative` of itself, by at least `floor_s`. Recorded with the run, so a stored journal
+    says the rule its verdicts were judged by even after the rule changes."""
+
+    relative: float
+    floor_s: float
+
+    def text(self) -> str:
+        """ "margin +50 %, at least 0.25 s"."""
+        return f"margin +{self.relative * 100:g} %, at least {self.floor_s:g} s"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SutExit:
-    """The service under test exited during the experiment (negative code: killed by that signal)."""
+    """The service under test exited during the experiment (negative code: killed by that signal; pid 0:
+    unknown, in journals of runs that did not know it)."""
 
     pid: int
     exit_code: int
@@ -151,22 +167,26 @@ class SutExit:
 
 
 def sut_exits(timeline: Timeline, *, process: str = "sut") -> tuple[SutExit, ...]:
-    """Each exit of the service the timeline saw, once.
+    """Each exit of the service the timeline saw, once, with one PID.
 
-    One exit may be stamped twice: by the experiment (`record_exit`, pid 0 when the PID was already
-    gone) and by the process probe a moment later. An exit with the same code within a second of
-    the previous one, where either PID is unknown or both match, is that same exit: the earlier
-    instant and the known PID are kept.
+    One exit may be stamped twice: by the experiment (`record_exit`) and by the process probe. Both
+    name the PID the process had, and a PID exits once, so two stamps with the same PID and code are
+    one exit, however far apart (a loaded machine can delay the probe's). A stamp with PID 0 (no PID
+    known, as older runs recorded it) is the same exit as one with the same code within a second.
+    The earlier instant and the known PID are kept.
     """
     merged: list[SutExit] = []
     for event in timeline.events(ProcessExited):
         if event.process != process:
             continue
         offset = timeline.offset_s(event.at_ns)
-        last = merged[-1] if merged else None
-        if (last is not None and last.exit_code == event.exit_code and offset - last.offset_s <= 1.0
-                and (0 in (last.pid, event.pid) or last.pid == event.pid)):
-            merged[-1] = SutExit(pid=last.pid or event.pid, exit_code=last.exit_code, offset_s=last.offset_s)
+        same = next((i for i, e in enumerate(merged) if e.exit_code == event.exit_code and (
+            (e.pid != 0 and e.pid == event.pid)
+            or (0 in (e.pid, event.pid) and abs(offset - e.offset_s) <= 1.0))), None)
+        if same is not None:
+            first = merged[same]
+            merged[same] = SutExit(pid=first.pid or event.pid, exit_code=first.exit_code,
+                                   offset_s=min(first.offset_s, offset))
             continue
         merged.append(SutExit(pid=event.pid, exit_code=event.exit_code, offset_s=offset))
     return tuple(merged)
@@ -202,6 +222,7 @@ class Journal:
     verdict: Verdict | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    margin_rule: MarginRule | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -244,6 +265,8 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "verdict": None if journal.verdict is None else verdict_to_data(journal.verdict),
         "error": journal.error,
         "notes": list(journal.notes),
+        "margin_rule": None if journal.margin_rule is None else {
+            "relative": journal.margin_rule.relative, "floor_s": journal.margin_rule.floor_s},
     }
 
 
@@ -326,6 +349,10 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         )
         where = "verdict"
         verdict = None if data["verdict"] is None else _verdict_from_data(data["verdict"])
+        where = "margin_rule"
+        rule = data.get("margin_rule")   # absent in journals written before it
+        margin_rule = None if rule is None else MarginRule(relative=float(rule["relative"]),
+                                                           floor_s=float(rule["floor_s"]))
         where = "journal"
         return Journal(
             provenance=provenance,
@@ -347,6 +374,7 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
             verdict=verdict,
             error=None if data["error"] is None else str(data["error"]),
             notes=tuple(str(n) for n in data["notes"]),
+            margin_rule=margin_rule,
         )
     except KeyError as exc:
         raise ValueError(f"journal: {where}: missing field {exc}") from exc
