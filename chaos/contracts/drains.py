@@ -11,6 +11,7 @@ from chaos.answers import Answer, describe, holds
 from chaos.contracts._evidence import answer_line, at, listing, probe_line, request_line, verdict
 from chaos.contracts.conditions import is_indeterminate, is_refusal
 from chaos.contracts.verdict import Status, Verdict, combine
+from chaos.exits import exited
 from chaos.observe import ProcessExited, Timeline
 
 __all__ = ["drains"]
@@ -94,10 +95,10 @@ def _exit(
                        grace_s=grace_s, watched_s=watched_s)
     drain_s = (event.at_ns - sigterm_ns) / 1e9
     figures = {"drain_s": drain_s, "exit_code": event.exit_code, "grace_s": grace_s}
-    evidence = [f"{at(timeline, event.at_ns)} {process} pid {event.pid} exited with code {event.exit_code}"]
+    evidence = [f"{at(timeline, event.at_ns)} {process} pid {event.pid} {exited(event.exit_code)}"]
     problems = []
     if event.exit_code != 0:
-        problems.append(f"{process} exited with code {event.exit_code}, not 0")
+        problems.append(f"{process} {exited(event.exit_code)}, not with code 0")
     if drain_s > grace_s:
         problems.append(f"{process} took {drain_s:.3f} s to exit after the SIGTERM at {sig}, over the "
                         f"{grace_s:g} s grace period")

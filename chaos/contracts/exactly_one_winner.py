@@ -23,8 +23,10 @@ def exactly_one_winner(
     like `won` and all the others like `lost` (the target's conventions): no other answer, no
     error, no hang. An answer that looks like both counts as a win.
 
-    INCONCLUSIVE with fewer than two requests (no race to judge).
-    Figures: requests, winners, losers, others, hung, max_latency_s.
+    INCONCLUSIVE with fewer than two requests (no race to judge). The evidence names the winners
+    first, whatever the verdict (which request won is what a reader of a race looks for).
+    Figures: requests, winners, losers, others, hung, max_latency_s, and winner_start_s (the single
+    winner's start, an offset from the anchor) when exactly one won.
     """
     burst = timeline.requests(label=label, started_between=window)
     winners = [r for r in burst if holds(won, r)]
@@ -37,6 +39,9 @@ def exactly_one_winner(
         "others": len(others), "hung": len(hung),
         "max_latency_s": max((r.latency_s for r in burst), default=0.0),
     }
+    if len(winners) == 1:
+        figures["winner_start_s"] = timeline.offset_s(winners[0].start_ns)
+    winner_lines = listing(winners, lambda r: f"winner: {request_line(timeline, r)}")
     what = f"{len(burst)} concurrent requests {label!r}"
     if len(burst) < 2:
         return verdict("exactly_one_winner", Status.INCONCLUSIVE,
@@ -48,12 +53,10 @@ def exactly_one_winner(
         problems.append(f"{len(others)} answered neither {winner_text} nor {loser_text}"
                         + (f", {len(hung)} of them hung" if hung else ""))
     if problems:
-        evidence = listing(others, lambda r: request_line(timeline, r))
-        if len(winners) > 1:
-            evidence += listing(winners, lambda r: f"winner: {request_line(timeline, r)}")
+        evidence = winner_lines + listing(others, lambda r: request_line(timeline, r))
         return verdict("exactly_one_winner", Status.FAILED, f"of {what}: " + "; ".join(problems),
                        evidence, **figures)
     return verdict("exactly_one_winner", Status.PASSED,
                    f"of {what}: one {winner_text}, {len(losers)} x {loser_text}, slowest "
                    f"{figures['max_latency_s']:.3f} s",
-                   [f"winner: {request_line(timeline, winners[0])}"], **figures)
+                   winner_lines, **figures)

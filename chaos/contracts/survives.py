@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chaos.contracts._evidence import at, listing, probe_line, verdict, window_text
 from chaos.contracts.verdict import Status, Verdict
+from chaos.exits import exited
 from chaos.observe import ProcessExited, Span, Timeline, Window
 
 __all__ = ["survives"]
@@ -25,9 +26,9 @@ def survives(timeline: Timeline, *, window: Span, probe: str = "alive", process:
         first = exits[0]
         return verdict(
             "survives", Status.FAILED,
-            f"{process} (pid {first.pid}) exited with code {first.exit_code} at {at(timeline, first.at_ns)}, "
+            f"{process} (pid {first.pid}) {exited(first.exit_code)} at {at(timeline, first.at_ns)}, "
             f"inside {where}",
-            [f"{at(timeline, e.at_ns)} {e.process} pid {e.pid} exited with code {e.exit_code}" for e in exits]
+            [f"{at(timeline, e.at_ns)} {e.process} pid {e.pid} {exited(e.exit_code)}" for e in exits]
             + list(listing(failed, lambda p: probe_line(timeline, p))),
             **figures,
         )

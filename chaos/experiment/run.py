@@ -94,6 +94,7 @@ class Experiment:
         self._abort_lock = threading.Lock()
         self._monitor: GuardMonitor | None = None
         self.receipts: list[Receipt] = []
+        self._sut_pid: int | None = None      # the SUT's PID when last seen running: whose exit record_exit stamps
         self.verdicts: list[Verdict] = []
         self.steady_states: list[tuple[str, SteadyState]] = []
         self.notes: list[str] = []
@@ -234,7 +235,7 @@ class Experiment:
         if service.ready is not None:
             probes.append(HttpProbe(name="ready", url=self.base_url + service.ready, answer=self.healthy,
                                     headers=headers))
-        pid = self.env.sut.pid()
+        pid = self._note_sut_pid()
         if pid is not None:
             probes.append(ProcessProbe(name="alive", pid=pid, exit_code=self.env.sut.exit_code))
         return Prober(self.timeline, probes, interval_s=interval_s,
@@ -253,10 +254,12 @@ class Experiment:
         self._watch()
         self.checkpoints.before_inject(self, fault)
         self.raise_if_aborted()
+        self._note_sut_pid()
         if not self.receipts:
             self._check_quiet_before_fault()
-        with injected(fault, timeline=self.timeline, active=self.active) as receipt:
-            self.receipts.append(receipt)
+        # the receipt is on record from the start: a fault whose injection broke or was cut short by
+        # an abort still shows what it did and how it was healed
+        with injected(fault, timeline=self.timeline, active=self.active, receipts=self.receipts) as receipt:
             yield receipt
             self.raise_if_aborted()
             self.checkpoints.before_heal(self, fault)
@@ -276,7 +279,8 @@ class Experiment:
                 return
             self.aborted = reason
             self.timeline.mark("aborted", reason.summary)
-            self._healed_on_abort = self.active.heal_all()
+            who = "the operator" if reason.guard == "operator" else f"stop condition {reason.guard}"
+            self._healed_on_abort = self.active.heal_all(f"healed at once: the experiment was aborted by {who}")
             self._abort.set()
 
     def raise_if_aborted(self) -> None:
@@ -330,13 +334,24 @@ class Experiment:
             return {"service": f"(the service's log could not be read: {exc})"}
 
     def record_exit(self) -> None:
-        """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp)."""
+        """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp).
+
+        The PID is the one the SUT had when last seen running (when the probes started, before each
+        fault): an exited process has none any more, and a probe that stamps the same exit later
+        names the same PID, so the report shows one exit with one PID. 0 only if it was never seen."""
         if self.timeline.events(ProcessExited):
             return
         code = self.env.sut.exit_code()
-        pid = self.env.sut.pid()
         if code is not None:
-            self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns()))
+            pid = self.env.sut.pid() or self._sut_pid or 0
+            self.timeline.append(ProcessExited(pid=pid, exit_code=code, at_ns=time.monotonic_ns()))
+
+    def _note_sut_pid(self) -> int | None:
+        """The SUT's PID now (None: not running), remembered for `record_exit`."""
+        pid = self.env.sut.pid()
+        if pid is not None:
+            self._sut_pid = pid
+        return pid
 
     # --- isolation, steady state and verdicts ------------------------------------------------------
     def prove_healthy(self) -> None:

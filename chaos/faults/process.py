@@ -6,6 +6,7 @@ import signal
 from dataclasses import dataclass
 
 from chaos.env.base import SutHandle
+from chaos.exits import exited
 from chaos.faults.receipt import Receipt
 from chaos.faults.undo import UndoLog
 
@@ -48,7 +49,7 @@ class SutSignalled:
     def observe(self, receipt: Receipt) -> None:
         code = self.sut.exit_code()
         if code is not None:
-            receipt.effect(f"SUT pid {receipt.pid_before} exited with {code}")
+            receipt.effect(f"SUT pid {receipt.pid_before} {exited(code)}")
 
     def leftovers(self) -> list[str]:
         if self.restart_on_heal or self.sig is signal.SIGSTOP:

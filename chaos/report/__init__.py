@@ -5,10 +5,12 @@
     capture.py    journal_of(): a Journal from a live Experiment (or from a skip / an error)
     schema.py     the JSON Schema and schema_problems()
     store.py      journals on disk: <dir>/journals/<nodeid slug>.json, read back and validated
-    figures.py    key_figures(): the few figures worth showing (p99, recovery, drain, ...)
+    figures.py    key_figures(): the few figures worth showing (p99, recovery, drain, ...); format_seconds()
     summary.py    Summary (a scorecard row) and its JUnit-property form
     scorecard.py  the terminal scorecard, a pure function of journals
-    plot.py       the timeline plot of one experiment, as inline SVG (svg.py draws)
+    judgement.py  what a verdict judged, as a plot draws it: budgets, recoveries, race winners
+    plot.py       the timeline plot of one experiment, as inline SVG (svg.py draws, _plotframe.py lays out)
+    overlay.py    the judgement drawn over the plot: budget lines, offenders, recovery strips, winners
     html.py       render_html() / write_html(): the report page
 
 Everything that renders is a function of journals, so `chaos report out/journals -o out/` re-renders
@@ -23,6 +25,7 @@ from chaos.report.journal import (
     ContractInfo,
     FaultRecord,
     Journal,
+    MarginRule,
     Outcome,
     Provenance,
     SteadyStateRecord,
@@ -43,6 +46,7 @@ __all__ = [
     "FaultRecord",
     "Journal",
     "KeyFigure",
+    "MarginRule",
     "Outcome",
     "Provenance",
     "SteadyStateRecord",

@@ -21,6 +21,7 @@ from chaos.report.journal import (
     ContractInfo,
     FaultRecord,
     Journal,
+    MarginRule,
     Outcome,
     ProcessLog,
     Provenance,
@@ -34,8 +35,8 @@ if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals witho
     from chaos.faults import Receipt
     from chaos.targetfile import ContractSpec
 
-__all__ = ["LOG_FULL_BYTES", "LOG_TAIL_LINES", "contract_info", "fault_record", "journal_of", "process_logs",
-           "provenance", "target_info"]
+__all__ = ["LOG_FULL_BYTES", "LOG_TAIL_LINES", "contract_info", "fault_record", "journal_of", "margin_rule",
+           "process_logs", "provenance", "target_info"]
 
 LOG_TAIL_LINES = 200
 """Lines of each process's log a passing experiment's journal keeps."""
@@ -97,6 +98,19 @@ def fault_record(receipt: Receipt, timeline: Timeline) -> FaultRecord:
         leftovers=tuple(receipt.leftovers),
         notes=tuple(receipt.notes),
     )
+
+
+def margin_rule() -> MarginRule:
+    """The rule by which this run's experiments turn a declared budget into the allowed one."""
+    from chaos.experiment.timing import (  # the runner's, loaded by now
+        LONG_BUDGET_BASE_S,
+        LONG_BUDGET_SHARE,
+        RELATIVE_MARGIN,
+        SCHEDULING_FLOOR_S,
+    )
+
+    return MarginRule(relative=RELATIVE_MARGIN, floor_s=SCHEDULING_FLOOR_S, long_base_s=LONG_BUDGET_BASE_S,
+                      long_share=LONG_BUDGET_SHARE)
 
 
 def _steady_record(phase: str, state: SteadyState) -> SteadyStateRecord:
@@ -163,4 +177,5 @@ def journal_of(
         error=error,
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
         logs=tuple(logs),
+        margin_rule=margin_rule() if experiment is not None else None,
     )

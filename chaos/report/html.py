@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Final
 
 from chaos.contracts import Status, Verdict
-from chaos.report.figures import format_seconds
-from chaos.report.journal import Journal, Outcome
+from chaos.exits import exited
+from chaos.report.figures import allowance_text, format_seconds
+from chaos.report.journal import Journal, MarginRule, Outcome
+from chaos.report.judgement import Judgement, judgement_of
+from chaos.report.overlay import race_winner
 from chaos.report.plot import StatusClass, status_counts, timeline_svg
 from chaos.report.scorecard import outcome_counts
 from chaos.report.store import nodeid_slug
@@ -59,6 +62,7 @@ pre{background:#f5f6f8;border:1px solid #e3e6ec;padding:8px 10px;border-radius:6
 font-size:12px;margin:4px 0}
 svg.timeline{display:block;max-width:100%;height:auto;font-family:inherit;margin:8px 0 2px;background:#fff}
 .stats{color:#4a5468;font-size:13px}
+.allowance{color:#7a1f1f;font-size:13px;margin:2px 0}td.race-winner{font-family:monospace;font-size:12px}
 ul.parts{margin:4px 0;padding-left:20px}ul.parts li{margin:4px 0}
 details{margin:6px 0}summary{cursor:pointer;color:#33415c}
 """
@@ -186,8 +190,10 @@ def _experiment(journal: Journal) -> str:
                      f"{text(journal.started_at.strftime('%H:%M:%S'))}", class_="meta"),
         element("p", text(journal.outcome_detail or "-"), class_="verdict-summary"),
     ]
+    judged = judgement_of(journal.verdict)
     if journal.timeline is not None:
-        parts.append(timeline_svg(journal.timeline, title=f"timeline of {journal.experiment}"))
+        parts.append(timeline_svg(journal.timeline, title=f"timeline of {journal.experiment}", judgement=judged,
+                                  margin_rule=journal.margin_rule))
         counts = status_counts(journal.timeline)
         probes = len(journal.timeline.probes())
         not_sent = sum(1 for r in journal.timeline.requests() if r.not_sent)
@@ -203,7 +209,9 @@ def _experiment(journal: Journal) -> str:
         parts.append(element("details", [element("summary", text(what)),
                                          element("pre", text(journal.error))], open=True, class_="error-text"))
     if journal.verdict is not None:
-        parts.append(_verdict(journal.verdict))
+        parts.append(_verdict(journal.verdict, journal.margin_rule))
+    if judged.races:
+        parts.append(_races(journal, judged))
     if journal.faults:
         parts.append(_faults(journal))
     if journal.steady_states:
@@ -217,7 +225,8 @@ def _experiment(journal: Journal) -> str:
     if journal.sut_exits:
         parts.append(element("h3", "Service exits"))
         parts.append(element("ul", [
-            element("li", text(f"+{e.offset_s:.3f} s: pid {e.pid or '(unknown)'} exited with {e.exit_code}"))
+            element("li", text(f"+{e.offset_s:.3f} s: {f'pid {e.pid}' if e.pid else 'the service'} "
+                               f"{exited(e.exit_code)}"), class_="exit", data_exit_code=e.exit_code)
             for e in journal.sut_exits]))
     if journal.notes:
         parts.append(element("h3", "Notes"))
@@ -234,14 +243,17 @@ def _experiment(journal: Journal) -> str:
                    data_outcome=str(outcome))
 
 
-def _verdict(verdict: Verdict) -> str:
+def _verdict(verdict: Verdict, rule: MarginRule | None) -> str:
     items = []
     for part in verdict.parts or (verdict,):
         figures = ", ".join(f"{name} = {value:g}" for name, value in part.figures.items())
+        allowed = _allowances(part, rule)
         body = [element("span", text(part.status), class_=f"badge {part.status}"), " ",
                 element("b", text(part.contract)), ": ", text(part.summary)]
         if part.evidence:
             body.append(element("pre", text("\n".join(part.evidence))))
+        if allowed:
+            body.append(element("div", "<br>".join(text(a) for a in allowed), class_="allowance"))
         if figures:
             body.append(element("div", text(figures), class_="muted"))
         if part.error:
@@ -251,6 +263,42 @@ def _verdict(verdict: Verdict) -> str:
     open_ = verdict.status is not Status.PASSED
     return element("details", [element("summary", text(f"Verdict: {verdict.status} ({len(items)} checks)")),
                                element("ul", items, class_="parts")], open=open_, class_="verdict")
+
+
+def _allowances(part: Verdict, rule: MarginRule | None) -> list[str]:
+    """ "bounded: declared 1 s, allowed 1.5 s; margin +50 %, at least 0.25 s" for each limit of the part
+    that was allowed from a declared one (`declared_s` beside `budget_s`, `declared_<limit>` beside another)."""
+    lines = []
+    for name, declared in part.figures.items():
+        prefix, _, last = name.rpartition(".")
+        if not last.startswith("declared_"):
+            continue
+        limit = "budget_s" if last == "declared_s" else last.removeprefix("declared_")
+        allowed = part.figures.get(f"{prefix}.{limit}" if prefix else limit)
+        if allowed is not None:
+            where = ".".join(n for n in (part.contract, prefix) if n)
+            lines.append(f"{where}: {allowance_text(allowed, declared, rule)}")
+    return lines
+
+
+def _races(journal: Journal, judged: Judgement) -> str:
+    """Each race's single winner, round by round: the request that won, or how many did."""
+    rows = [element("tr", [element("th", h) for h in ("Race", "Verdict", "Winner")])]
+    requests = journal.timeline.requests() if journal.timeline is not None else []
+    for race in judged.races:
+        winner = None if journal.timeline is None else race_winner(journal.timeline, requests, race)
+        if winner is not None and journal.timeline is not None:
+            shown = (f"[{winner.label}] {journal.timeline.offset_s(winner.start_ns):+.3f} s {winner.method} "
+                     f"{winner.path} -> {winner.status} in {winner.latency_s:.3f} s")
+        elif race.winners == 1:
+            shown = "one winner (its request is in the evidence above)"
+        else:
+            shown = f"{race.winners} winners (expected exactly one)"
+        rows.append(element("tr", [element("td", text(race.check)),
+                                   element("td", element("span", text(race.status), class_=f"badge {race.status}")),
+                                   element("td", text(shown), class_="race-winner")],
+                            data_winners=race.winners))
+    return element("div", [element("h3", "Race winners"), element("table", rows, class_="races")])
 
 
 def _faults(journal: Journal) -> str:

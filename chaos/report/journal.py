@@ -8,9 +8,10 @@ re-renders a run the way a Jepsen checker re-runs on a stored history.
 
 The JSON shape is described by `journal.schema.json` and `README.md` next to this module; bump
 `SCHEMA_VERSION` on any incompatible change. Additions a version-2 journal written before them
-lacks (a fault's `notes`) load with their empty default, so older journals keep loading.
-Version 2 came with the open-model load: its timeline (timeline version 2) records each request's
-`sent_ns` and the requests not sent ("NotSent", with `in_flight`); version 1 journals still load.
+lacks (a fault's `notes`, the `margin_rule`) load with their empty default, so older journals keep
+loading. Version 2 came with the answer vocabulary and the open-model load: its timeline records
+what answers showed (`seen`), each request's `sent_ns` and the requests not sent ("NotSent", with
+`in_flight`), and the journal each process's logs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "ContractInfo",
     "FaultRecord",
     "Journal",
+    "MarginRule",
     "Outcome",
     "ProcessLog",
     "Provenance",
@@ -169,8 +171,27 @@ class FaultRecord:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MarginRule:
+    """How a declared budget became the allowed one in this run (`chaos.experiment.timing`): it may be
+    overrun by `relative` of itself, but by no more than `long_base_s` + `long_share` of itself (0:
+    no such cap), and by at least `floor_s`. Recorded with the run, so a stored journal says the
+    rule its verdicts were judged by even after the rule changes."""
+
+    relative: float
+    floor_s: float
+    long_base_s: float = 0.0
+    long_share: float = 0.0
+
+    def text(self) -> str:
+        """ "margin +50 % (at most 1 s + 10 %), at least 0.25 s"."""
+        cap = f" (at most {self.long_base_s:g} s + {self.long_share * 100:g} %)" if self.long_base_s else ""
+        return f"margin +{self.relative * 100:g} %{cap}, at least {self.floor_s:g} s"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SutExit:
-    """The service under test exited during the experiment (negative code: killed by that signal)."""
+    """The service under test exited during the experiment (negative code: killed by that signal; pid 0:
+    unknown, in journals of runs that did not know it)."""
 
     pid: int
     exit_code: int
@@ -178,22 +199,26 @@ class SutExit:
 
 
 def sut_exits(timeline: Timeline, *, process: str = "sut") -> tuple[SutExit, ...]:
-    """Each exit of the service the timeline saw, once.
+    """Each exit of the service the timeline saw, once, with one PID.
 
-    One exit may be stamped twice: by the experiment (`record_exit`, pid 0 when the PID was already
-    gone) and by the process probe a moment later. An exit with the same code within a second of
-    the previous one, where either PID is unknown or both match, is that same exit: the earlier
-    instant and the known PID are kept.
+    One exit may be stamped twice: by the experiment (`record_exit`) and by the process probe. Both
+    name the PID the process had, and a PID exits once, so two stamps with the same PID and code are
+    one exit, however far apart (a loaded machine can delay the probe's). A stamp with PID 0 (no PID
+    known, as older runs recorded it) is the same exit as one with the same code within a second.
+    The earlier instant and the known PID are kept.
     """
     merged: list[SutExit] = []
     for event in timeline.events(ProcessExited):
         if event.process != process:
             continue
         offset = timeline.offset_s(event.at_ns)
-        last = merged[-1] if merged else None
-        if (last is not None and last.exit_code == event.exit_code and offset - last.offset_s <= 1.0
-                and (0 in (last.pid, event.pid) or last.pid == event.pid)):
-            merged[-1] = SutExit(pid=last.pid or event.pid, exit_code=last.exit_code, offset_s=last.offset_s)
+        same = next((i for i, e in enumerate(merged) if e.exit_code == event.exit_code and (
+            (e.pid != 0 and e.pid == event.pid)
+            or (0 in (e.pid, event.pid) and abs(offset - e.offset_s) <= 1.0))), None)
+        if same is not None:
+            first = merged[same]
+            merged[same] = SutExit(pid=first.pid or event.pid, exit_code=first.exit_code,
+                                   offset_s=min(first.offset_s, offset))
             continue
         merged.append(SutExit(pid=event.pid, exit_code=event.exit_code, offset_s=offset))
     return tuple(merged)
@@ -230,6 +255,7 @@ class Journal:
     error: str | None = None
     notes: tuple[str, ...] = ()
     logs: tuple[ProcessLog, ...] = ()
+    margin_rule: MarginRule | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -275,6 +301,9 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "notes": list(journal.notes),
         "logs": [{"process": g.process, "text": g.text, "lines": g.lines, "truncated": g.truncated,
                   "kept_at": g.kept_at} for g in journal.logs],
+        "margin_rule": None if journal.margin_rule is None else {
+            "relative": journal.margin_rule.relative, "floor_s": journal.margin_rule.floor_s,
+            "long_base_s": journal.margin_rule.long_base_s, "long_share": journal.margin_rule.long_share},
     }
 
 
@@ -360,6 +389,11 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         )
         where = "verdict"
         verdict = None if data["verdict"] is None else _verdict_from_data(data["verdict"])
+        where = "margin_rule"
+        rule = data.get("margin_rule")   # absent in journals written before it
+        margin_rule = None if rule is None else MarginRule(
+            relative=float(rule["relative"]), floor_s=float(rule["floor_s"]),
+            long_base_s=float(rule.get("long_base_s", 0.0)), long_share=float(rule.get("long_share", 0.0)))
         where = "journal"
         return Journal(
             provenance=provenance,
@@ -386,6 +420,7 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
             logs=tuple(ProcessLog(process=str(g["process"]), text=str(g["text"]), lines=int(g["lines"]),
                                   truncated=bool(g["truncated"]), kept_at=str(g["kept_at"]))
                        for g in data["logs"]),
+            margin_rule=margin_rule,
         )
     except KeyError as exc:
         raise ValueError(f"journal: {where}: missing field {exc}") from exc

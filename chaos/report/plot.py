@@ -14,11 +14,11 @@ did during it, when it healed, when the service recovered or exited. So:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Final
 
+from chaos.exits import exit_text
 from chaos.observe import (
     FaultEnded,
     Gauge,
@@ -29,23 +29,28 @@ from chaos.observe import (
     Timeline,
     UpstreamCall,
 )
+from chaos.report._plotframe import (
+    AXIS_H,
+    LABELS_H,
+    LEFT,
+    LEGEND_H,
+    PLOT_H,
+    RIGHT,
+    STRIP_GAP,
+    STRIP_H,
+    WIDTH,
+    Frame,
+    Strip,
+)
 from chaos.report.figures import format_seconds
-from chaos.report.journal import sut_exits
+from chaos.report.journal import MarginRule, sut_exits
+from chaos.report.judgement import Judgement
+from chaos.report.overlay import BUDGET, OVER, budget_layer, offender_layer, race_layer, recovery_layer
 from chaos.report.svg import LinearScale, element, nice_ticks, text
 
 __all__ = ["StatusClass", "status_class", "status_counts", "timeline_svg"]
 
-WIDTH: Final = 1100
-LEFT: Final = 92
-RIGHT: Final = 18
-LEGEND_H: Final = 26
-LABELS_H: Final = 30          # room above the plot for fault labels
-PLOT_H: Final = 240
-STRIP_H: Final = 16
-STRIP_GAP: Final = 4
-AXIS_H: Final = 40
 PROBE_ORDER: Final = ("health", "ready", "alive")
-
 
 
 class StatusClass(StrEnum):
@@ -90,33 +95,13 @@ def status_counts(timeline: Timeline) -> Counter[StatusClass]:
     return Counter(status_class(r.status) for r in timeline.events(RequestDone))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Strip:
-    name: str
-    y: float
+def timeline_svg(timeline: Timeline, *, title: str = "", judgement: Judgement | None = None,
+                 margin_rule: MarginRule | None = None) -> str:
+    """The plot as one `<svg class="timeline">` element (inline in the report, no external resources).
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Frame:
-    """Where things go: the scales, their ticks, and the vertical extent of the plot and strips."""
-
-    x: LinearScale
-    y: LinearScale
-    x_ticks: Sequence[float]
-    y_ticks: Sequence[float]
-    x_end: float
-    top: float                # top of the latency plot
-    bottom: float             # its x axis
-    strips_bottom: float      # bottom of the last strip
-    offset_s: Callable[[int], float]
-
-    def xs(self, ns: int) -> float:
-        """The x pixel of a monotonic instant."""
-        return self.x(self.offset_s(ns))
-
-
-def timeline_svg(timeline: Timeline, *, title: str = "") -> str:
-    """The plot as one `<svg class="timeline">` element (inline in the report, no external resources)."""
+    With the verdict's `judgement`, its budgets, offenders, recoveries and race winners are drawn
+    over the data (`chaos.report.overlay`), the budgets labelled with the `margin_rule`."""
+    judged = judgement or Judgement()
     requests = timeline.events(RequestDone)
     probes = timeline.events(ProbeResult)
     calls = timeline.events(UpstreamCall)
@@ -125,7 +110,10 @@ def timeline_svg(timeline: Timeline, *, title: str = "") -> str:
                  *(timeline.offset_s(r.end_ns) for r in requests),
                  *(timeline.offset_s(p.end_ns) for p in probes)])
     x_end, x_ticks = nice_ticks(end_s, count=11)
-    y_end, y_ticks = nice_ticks(max((r.latency_s for r in requests), default=0.0) * 1.05, count=6)
+    # the budgets are part of the picture: a latency far under its line is the point of a passed check
+    tallest = max([0.0, *(r.latency_s for r in requests), *(b.allowed_s for b in judged.budgets),
+                   *(b.declared_s for b in judged.budgets if b.declared_s is not None)])
+    y_end, y_ticks = nice_ticks(tallest * 1.05, count=6)
 
     strip_names = sorted({p.probe for p in probes},
                          key=lambda n: (PROBE_ORDER.index(n) if n in PROBE_ORDER else len(PROBE_ORDER), n))
@@ -133,20 +121,27 @@ def timeline_svg(timeline: Timeline, *, title: str = "") -> str:
     strip_names += sorted({g.name for g in gauges})
     plot_top = LEGEND_H + LABELS_H
     plot_bottom = plot_top + PLOT_H
-    strips = [_Strip(name=n, y=plot_bottom + 10 + i * (STRIP_H + STRIP_GAP)) for i, n in enumerate(strip_names)]
-    strips_bottom = (strips[-1].y + STRIP_H) if strips else plot_bottom
+    rows = [*strip_names, *(f"recovery {i}" for i in range(len(judged.recoveries)))]
+    all_strips = [Strip(name=n, y=plot_bottom + 10 + i * (STRIP_H + STRIP_GAP)) for i, n in enumerate(rows)]
+    strips, recovery_strips = all_strips[:len(strip_names)], all_strips[len(strip_names):]
+    strips_bottom = (all_strips[-1].y + STRIP_H) if all_strips else plot_bottom
     height = strips_bottom + AXIS_H
-    frame = _Frame(
+    frame = Frame(
         x=LinearScale(0.0, x_end, LEFT, WIDTH - RIGHT), y=LinearScale(0.0, y_end, plot_bottom, plot_top),
         x_ticks=x_ticks, y_ticks=y_ticks, x_end=x_end, top=plot_top, bottom=plot_bottom,
         strips_bottom=strips_bottom, offset_s=timeline.offset_s,
     )
+    offenders, offending = offender_layer(timeline, frame, requests, judged.budgets)
     layers = [
-        _legend(),
+        _legend(judged),
         _grid(frame),
         _faults(timeline, frame),
+        budget_layer(frame, judged.budgets, margin_rule),
         _points(timeline, requests, frame),
+        offenders,
+        race_layer(timeline, frame, requests, judged.races),
         _strips(timeline, frame, strips, probes=probes, calls=calls, gauges=gauges),
+        recovery_layer(timeline, frame, recovery_strips, judged.recoveries, margin_rule),
         _instants(timeline, frame),
         _axes(frame),
     ]
@@ -157,11 +152,12 @@ def timeline_svg(timeline: Timeline, *, title: str = "") -> str:
         viewBox=f"0 0 {WIDTH} {round(height)}", role="img",
         data_requests=len(requests), data_probes=len(probes),
         data_faults=len(timeline.fault_windows()), data_errors=counts[StatusClass.ERROR],
-        data_5xx=counts[StatusClass.SERVER],
+        data_5xx=counts[StatusClass.SERVER], data_budgets=len(judged.budgets), data_offenders=offending,
+        data_recoveries=len(judged.recoveries),
     )
 
 
-def _legend() -> str:
+def _legend(judged: Judgement) -> str:
     items: list[str] = []
     cursor = LEFT
     for cls, label in ((StatusClass.OK, "2xx"), (StatusClass.CLIENT, "4xx"), (StatusClass.SERVER, "5xx"),
@@ -183,17 +179,25 @@ def _legend() -> str:
     items.append(element("rect", x=cursor, y=7, width=12, height=12, fill=PROBE_OK))
     items.append(element("rect", x=cursor + 13, y=7, width=12, height=12, fill=PROBE_BAD))
     items.append(element("text", "probe ok / failed", x=cursor + 31, y=17))
+    cursor += 155
+    if judged.budgets:
+        items.append(element("line", x1=cursor, y1=13, x2=cursor + 18, y2=13, stroke=BUDGET, stroke_width=1.6,
+                             stroke_dasharray="7 4"))
+        items.append(element("text", "budget", x=cursor + 24, y=17))
+        cursor += 78
+        items.append(element("circle", cx=cursor + 5, cy=13, r=5.5, fill="none", stroke=OVER, stroke_width=1.6))
+        items.append(element("text", "over it", x=cursor + 15, y=17))
     return element("g", items, class_="legend", font_size=12)
 
 
-def _grid(f: _Frame) -> str:
+def _grid(f: Frame) -> str:
     lines = [element("line", x1=f.x(t), y1=f.top, x2=f.x(t), y2=f.strips_bottom, stroke="#eeeeee")
              for t in f.x_ticks]
     lines += [element("line", x1=LEFT, y1=f.y(t), x2=WIDTH - RIGHT, y2=f.y(t), stroke="#eeeeee") for t in f.y_ticks]
     return element("g", lines, class_="grid")
 
 
-def _faults(timeline: Timeline, f: _Frame) -> str:
+def _faults(timeline: Timeline, f: Frame) -> str:
     top = f.top
     shapes: list[str] = []
     label_rows: list[float] = []      # right end of the last label in each row
@@ -219,7 +223,7 @@ def _faults(timeline: Timeline, f: _Frame) -> str:
 
 
 
-def _points(timeline: Timeline, requests: Sequence[RequestDone], f: _Frame) -> str:
+def _points(timeline: Timeline, requests: Sequence[RequestDone], f: Frame) -> str:
     marks: list[str] = []
     for r in requests:
         cls = status_class(r.status)
@@ -241,7 +245,7 @@ def _cross(cx: float, cy: float, colour: str, size: float = 3.5) -> str:
 
 
 def _strips(
-    timeline: Timeline, f: _Frame, strips: Sequence[_Strip], *, probes: Sequence[ProbeResult],
+    timeline: Timeline, f: Frame, strips: Sequence[Strip], *, probes: Sequence[ProbeResult],
     calls: Sequence[UpstreamCall], gauges: Sequence[Gauge],
 ) -> str:
     xs = f.xs
@@ -270,7 +274,7 @@ def _strips(
     return element("g", shapes, class_="strips")
 
 
-def _probe_cells(timeline: Timeline, probes: Sequence[ProbeResult], strip: _Strip, f: _Frame) -> list[str]:
+def _probe_cells(timeline: Timeline, probes: Sequence[ProbeResult], strip: Strip, f: Frame) -> list[str]:
     xs = f.xs
     cells: list[str] = []
     for i, p in enumerate(probes):
@@ -286,7 +290,7 @@ def _probe_cells(timeline: Timeline, probes: Sequence[ProbeResult], strip: _Stri
     return cells
 
 
-def _instants(timeline: Timeline, f: _Frame) -> str:
+def _instants(timeline: Timeline, f: Frame) -> str:
     xs, top, bottom = f.xs, f.top, f.strips_bottom
     shapes: list[str] = []
     for heal in timeline.events(FaultEnded):
@@ -308,16 +312,18 @@ def _instants(timeline: Timeline, f: _Frame) -> str:
     for offset, pid, code, process in sorted(exits):
         ex = f.x(offset)
         row = row + 1 if ex < label_right else 0         # stagger labels that would overlap
-        label = f"{process} exit {code}" if process != "sut" else f"exit {code}"
+        how = exit_text(code)
+        label = f"{process}: {how}" if process != "sut" else how
         label_right = ex + 7 * len(label) + 6
-        shapes.append(element("line", element("title", text(f"{process} pid {pid or '?'} exited with {code}")),
+        who = f"{process} pid {pid}" if pid else process
+        shapes.append(element("line", element("title", text(f"{who}: {how}")),
                               class_="exit", x1=ex, y1=top, x2=ex, y2=bottom, stroke=EXIT, stroke_width=2))
         shapes.append(element("text", text(label), x=ex + 3, y=top + 40 + 13 * row, font_size=11, fill=EXIT,
                               font_weight="bold"))
     return element("g", shapes, class_="instants")
 
 
-def _axes(f: _Frame) -> str:
+def _axes(f: Frame) -> str:
     x, y, top, bottom, strips_bottom = f.x, f.y, f.top, f.bottom, f.strips_bottom
     parts = [
         element("line", x1=LEFT, y1=top, x2=LEFT, y2=bottom, stroke="#333333"),

@@ -12,6 +12,7 @@ run and `chaos report` print the same thing:
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,9 @@ _ORDER: Final = (Outcome.PASSED, Outcome.FAILED, Outcome.INCONCLUSIVE, Outcome.A
                  Outcome.SKIPPED)
 _SHOUT: Final = frozenset({Outcome.FAILED, Outcome.INCONCLUSIVE, Outcome.ABORTED, Outcome.ERROR})
 _MAX_FIGURES_WIDTH: Final = 64
-_TERMINAL_FIGURES: Final = 2      # the HTML shows all the key figures; a terminal line has room for two
+_TERMINAL_FIGURES: Final = 2      # the HTML shows all the key figures; a terminal row has room for two
+_UNIT: Final = re.compile(r"(\d|\+|min|h) (ns|us|ms|s|min|h|%|\d)(?=\W|$)")
+"""A number and its unit ("1.5 s", "+50 %", "5 min 0 s"): glued while wrapping, so never parted."""
 
 
 def outcome_counts(summaries: Iterable[Summary]) -> str:
@@ -41,6 +44,8 @@ def scorecard_lines(summaries: Sequence[Summary], *, width: int = 120) -> list[t
 
     Failed, inconclusive, aborted and errored experiments are in capitals and followed by their reason
     (wrapped to `width`, at most three lines), so the line that matters stands out without colour too.
+    Key figures that do not fit their column continue on the next lines, whole: a figure is never
+    cut, a number never parted from its unit.
     """
     if not summaries:
         return [("chaos scorecard: no experiments ran", None)]
@@ -50,13 +55,15 @@ def scorecard_lines(summaries: Sequence[Summary], *, width: int = 120) -> list[t
         f"({len(summaries)} experiment{'s' if len(summaries) != 1 else ''}, {format_seconds(total_s)})",
         None,
     )]
+    figure_lines = [_figure_lines(s) for s in summaries]
     rows = [
         (s.contract, s.outcome.upper() if s.outcome in _SHOUT else str(s.outcome),
-         format_seconds(s.duration_s), _figures_text(s), s.experiment)
-        for s in summaries
+         format_seconds(s.duration_s), figures[0], s.experiment)
+        for s, figures in zip(summaries, figure_lines, strict=True)
     ]
     header = ("contract", "verdict", "time", "key figures", "experiment")
-    widths = [max(len(r[i]) for r in (*rows, header)) for i in range(4)]
+    widths = [max(len(r[i]) for r in (*rows, header)) for i in range(3)]
+    widths.append(max(len(line) for line in (*(f for fs in figure_lines for f in fs), header[3])))
 
     def line(cells: tuple[str, str, str, str, str]) -> str:
         contract, verdict, duration, figures, experiment = cells
@@ -64,8 +71,9 @@ def scorecard_lines(summaries: Sequence[Summary], *, width: int = 120) -> list[t
                 f"{figures:<{widths[3]}}  {experiment}").rstrip()
 
     lines.append((line(header), None))
-    for summary, row in zip(summaries, rows, strict=True):
+    for summary, row, figures in zip(summaries, rows, figure_lines, strict=True):
         lines.append((line(row), summary.outcome))
+        lines.extend((line(("", "", "", more, "")), summary.outcome) for more in figures[1:])
         if summary.outcome in _SHOUT and summary.detail:
             indent = " " * (widths[0] + 2)
             wrapped = textwrap.wrap(summary.detail, width=max(40, width - len(indent) - 3), max_lines=3,
@@ -85,6 +93,23 @@ def scorecard(journals: Iterable[Journal], *, width: int = 120) -> str:
     return render_scorecard([summarise(j) for j in journals], width=width)
 
 
-def _figures_text(summary: Summary) -> str:
-    text = ", ".join(f.text() for f in summary.key_figures[:_TERMINAL_FIGURES]) or "-"
-    return text if len(text) <= _MAX_FIGURES_WIDTH else text[: _MAX_FIGURES_WIDTH - 3] + "..."
+def _figure_lines(summary: Summary) -> list[str]:
+    """The key figures as lines of at most `_MAX_FIGURES_WIDTH`: as many whole figures on a line as
+    fit, a figure longer than that wrapped between words (a number and its unit stay together)."""
+    texts = [f.text() for f in summary.key_figures[:_TERMINAL_FIGURES]]
+    if not texts:
+        return ["-"]
+    lines: list[str] = []
+    for figure in texts:
+        if lines and len(lines[-1]) + 2 + len(figure) <= _MAX_FIGURES_WIDTH:
+            lines[-1] += f", {figure}"
+            continue
+        if lines:
+            lines[-1] += ","
+        glued = figure
+        for _ in range(2):   # twice: "5 min 0 s" overlaps itself ("5 min", "min 0", "0 s")
+            glued = _UNIT.sub("\\1\N{NO-BREAK SPACE}\\2", glued)
+        lines.extend(part.replace("\N{NO-BREAK SPACE}", " ") for part in textwrap.wrap(
+            glued, width=_MAX_FIGURES_WIDTH, break_long_words=False, break_on_hyphens=False,
+            subsequent_indent="  "))
+    return lines

@@ -1,7 +1,8 @@
 """One scorecard row per experiment, and its form as JUnit properties (which also carry it across xdist).
 
 `summarise(journal)` keeps what the scorecard shows: contract, outcome, the one-line detail,
-duration and the key figures. `summary_to_properties` writes that as `(name, value)` pairs for
+duration, the key figures (and the margin rule, when one of them was allowed from a declared
+budget). `summary_to_properties` writes that as `(name, value)` pairs for
 `item.user_properties`, so pytest's `--junitxml` shows them on the test case and pytest-xdist
 ships them to the controller with the report; `summary_from_properties` reads them back there, so
 the terminal scorecard of a distributed run is built from the same rows.
@@ -13,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from chaos.report.figures import KeyFigure, key_figure_names, key_figures
-from chaos.report.journal import Journal, Outcome
+from chaos.report.figures import KeyFigure, key_figure_names, key_figures, verdict_figures
+from chaos.report.journal import Journal, MarginRule, Outcome
 
 __all__ = [
     "NOT_SENT_FIGURE",
@@ -29,6 +30,8 @@ PROPERTY_PREFIX: Final = "chaos."
 NOT_SENT_FIGURE: Final = "load.not_sent"
 """The requests of the run the open-model load could not send (in-flight cap reached), when any."""
 _FIGURE_PREFIX: Final = "chaos.figure."
+_MARGIN_RELATIVE: Final = "chaos.margin.relative"
+_MARGIN_FLOOR: Final = "chaos.margin.floor_s"
 _MAX_DETAIL: Final = 500
 
 
@@ -44,10 +47,11 @@ class Summary:
     duration_s: float = 0.0
     figures: Mapping[str, float] = field(default_factory=dict)   # the key figures and their budgets
     journal: str | None = None                                   # where its journal was written
+    margin_rule: MarginRule | None = None                        # kept when a key figure has a declared budget
 
     @property
     def key_figures(self) -> tuple[KeyFigure, ...]:
-        return key_figures(self.figures)
+        return key_figures(self.figures, margin_rule=self.margin_rule)
 
 
 def summarise(journal: Journal, *, journal_path: str | None = None) -> Summary:
@@ -55,15 +59,16 @@ def summarise(journal: Journal, *, journal_path: str | None = None) -> Summary:
 
     Requests the load could not send are counted from the timeline (`load.not_sent`, first of the
     key figures when there are any), whichever contract judged the run."""
-    figures = dict(journal.verdict.figures) if journal.verdict is not None else {}
+    figures = verdict_figures(journal.verdict) if journal.verdict is not None else {}
     not_sent = sum(1 for r in journal.timeline.requests() if r.not_sent) if journal.timeline is not None else 0
     if not_sent:   # the load could not send them for the requests the service held: always worth a look
         figures[NOT_SENT_FIGURE] = not_sent
     kept = {name: figures[name] for name in key_figure_names(figures)}
+    declared = any(f.declared is not None for f in key_figures(kept))
     return Summary(
         nodeid=journal.nodeid, experiment=journal.experiment, contract=journal.contract_name,
         outcome=journal.outcome, detail=_first_line(journal.outcome_detail), duration_s=journal.duration_s,
-        figures=kept, journal=journal_path,
+        figures=kept, journal=journal_path, margin_rule=journal.margin_rule if declared else None,
     )
 
 
@@ -77,6 +82,8 @@ def summary_to_properties(summary: Summary) -> list[tuple[str, object]]:
     if summary.detail:
         props.append(("chaos.summary", summary.detail))
     props.extend((f"{_FIGURE_PREFIX}{name}", round(value, 6)) for name, value in summary.figures.items())
+    if summary.margin_rule is not None:
+        props.extend([(_MARGIN_RELATIVE, summary.margin_rule.relative), (_MARGIN_FLOOR, summary.margin_rule.floor_s)])
     if summary.journal is not None:
         props.append(("chaos.journal", summary.journal))
     return props
@@ -107,8 +114,15 @@ def summary_from_properties(
     return Summary(
         nodeid=nodeid, experiment=experiment, contract=str(values.get("chaos.contract", "-")),
         outcome=Outcome(str(verdict)), detail=str(values.get("chaos.summary", "")), duration_s=duration_s,
-        figures=figures, journal=None if journal is None else str(journal),
+        figures=figures, journal=None if journal is None else str(journal), margin_rule=_margin_rule(values),
     )
+
+
+def _margin_rule(values: Mapping[str, object]) -> MarginRule | None:
+    try:
+        return MarginRule(relative=float(str(values[_MARGIN_RELATIVE])), floor_s=float(str(values[_MARGIN_FLOOR])))
+    except (KeyError, ValueError):
+        return None
 
 
 def _first_line(text: str) -> str:

@@ -46,7 +46,7 @@ def test_killed_in_flight_requests_and_a_nonzero_exit_fail() -> None:
     statuses = {p.contract: p.status for p in verdict.parts}
     assert statuses == {"in_flight": Status.FAILED, "exit": Status.FAILED,
                         "not_ready": Status.INCONCLUSIVE}  # it died before any probe could see it
-    assert "exited with code -15, not 0" in verdict.summary
+    assert "was killed by SIGTERM, not with code 0" in verdict.summary   # the signal by name, not -15
     assert "+1.000 s GET /slow [slow] -> RemoteProtocolError after 1.050 s" in verdict.evidence
 
 

@@ -21,6 +21,8 @@ def test_one_winner_passes() -> None:
     verdict = exactly_one_winner(burst(409, 201, 409, 409).tl, label="book")
     assert verdict.status is Status.PASSED, verdict.explain()
     assert verdict.figures["losers"] == 3
+    assert verdict.evidence == ("winner: +1.000 s GET /book [book] -> 201 in 0.110 s",)
+    assert verdict.figures["winner_start_s"] == 1.0       # the report marks the winner by its start
 
 
 def test_two_winners_fail_and_are_listed() -> None:
@@ -35,6 +37,14 @@ def test_a_500_or_a_hang_fails_even_with_one_winner() -> None:
     assert verdict.status is Status.FAILED
     assert "2 answered neither 201 nor 409, 1 of them hung" in verdict.summary
     assert verdict.figures["hung"] == 1
+    # the round's single winner is still named, first, beside what went wrong
+    assert verdict.evidence[0] == "winner: +1.000 s GET /book [book] -> 201 in 0.100 s"
+    assert verdict.figures["winner_start_s"] == 1.0
+
+
+def test_no_single_winner_has_no_winner_start() -> None:
+    assert "winner_start_s" not in exactly_one_winner(burst(201, 201, 409).tl, label="book").figures
+    assert "winner_start_s" not in exactly_one_winner(burst(409, 409).tl, label="book").figures
 
 
 def test_fewer_than_two_requests_is_inconclusive() -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from chaos.env.local import LocalBackend, LocalEnvironment
+from chaos.experiment import Experiment
 from chaos.faults import (
     BackendsTerminated,
     DependencyKilled,
@@ -26,7 +27,7 @@ from chaos.faults import (
     UpstreamMisbehaves,
     injected,
 )
-from chaos.observe import RequestSpec, Timeline
+from chaos.observe import ProcessExited, RequestSpec, Timeline
 from chaos.targetfile import load_target
 from chaos.upstream.control import Behaviour
 
@@ -130,9 +131,26 @@ def test_sigkill_restarts_the_sut_on_heal(healed: LocalEnvironment) -> None:
     with injected(SutSignalled(sut=healed.sut, sig=signal.SIGKILL)) as receipt:
         healed.sut.wait_exit(timeout_s=5)
     assert receipt.pid_before == pid
-    assert any("exited with -9" in e for e in receipt.effects), receipt.effects
+    assert f"SUT pid {pid} was killed by SIGKILL" in receipt.effects, receipt.effects
     assert healed.sut.pid() != pid
     assert get(healed, "/health").status_code == 200
+
+
+def test_an_experiment_stamps_the_exit_with_the_pid_that_exited(healed: LocalEnvironment) -> None:
+    """The exited process has no PID any more: the stamp names the one last seen running, never 0."""
+    experiment = Experiment(name="test_exit", env=healed, contract=None, seed=1)
+    pid = healed.sut.pid()
+    try:
+        with experiment.fault(SutSignalled(sut=healed.sut, sig=signal.SIGKILL)):
+            healed.sut.wait_exit(timeout_s=5)
+            assert healed.sut.pid() is None
+            experiment.record_exit()
+    finally:
+        experiment.close()
+    [stamp] = experiment.timeline.events(ProcessExited)
+    assert (stamp.pid, stamp.exit_code) == (pid, -9)
+    [receipt] = experiment.receipts
+    assert f"SUT pid {pid} was killed by SIGKILL" in receipt.effects
 
 
 def test_invalid_requests_are_counted(healed: LocalEnvironment) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from support.envs import write_target
 
+from chaos.report import Outcome, read_journal
+
 SERVICE = '''
 command = ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
 url = "http://127.0.0.1:{port}"
@@ -49,7 +51,8 @@ def test_a_tripped_guard_heals_at_once_and_aborts(tmp_path: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q",
-         str(tmp_path / "test_guarded.py"), "--chaos-target", str(target), f"--basetemp={tmp_path / 'base'}"],
+         str(tmp_path / "test_guarded.py"), "--chaos-target", str(target), f"--basetemp={tmp_path / 'base'}",
+         "--chaos-report", str(tmp_path / "out")],
         cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != "TOXIPROXY_URL"}, capture_output=True,
         text=True, timeout=120, check=False)
     took = time.monotonic() - started
@@ -62,3 +65,16 @@ def test_a_tripped_guard_heals_at_once_and_aborts(tmp_path: Path) -> None:
     assert "healed at once: signal(sut, SIGSTOP): SIGCONT the SUT" in out
     assert "the hold was not cut short" not in out
     assert took < 30, f"the 30 s hold was not cut short: the run took {took:.0f} s"
+
+    # the aborted experiment's journal keeps the fault as its heal left it: effects, revert, why
+    [journal] = [read_journal(p) for p in (tmp_path / "out" / "journals").glob("*test_trips.json")]
+    assert journal.outcome is Outcome.ABORTED
+    [fault] = journal.faults
+    assert fault.effects[0].startswith("SIGSTOP delivered to SUT pid ")
+    assert fault.revert_steps == ("SIGCONT the SUT",)
+    assert fault.notes[-1] == "healed at once: the experiment was aborted by stop condition error_rate>50%/1s"
+    assert fault.reverted_offset_s is not None
+    assert fault.reverted_cleanly
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "SIGCONT the SUT" in page
+    assert "healed at once: the experiment was aborted by stop condition" in page

@@ -31,6 +31,7 @@ from chaos.report import (
     ContractInfo,
     FaultRecord,
     Journal,
+    MarginRule,
     Outcome,
     Provenance,
     SteadyStateRecord,
@@ -155,11 +156,16 @@ def make_journal() -> JournalFactory:
         with_timeline: bool = True,
         seed: int | None = None,
         fault_notes: tuple[str, ...] = (),
+        verdict: Verdict | None = None,
+        history: History | None = None,
+        margin_rule: MarginRule | None = None,
+        faults: tuple[FaultRecord, ...] | None = None,
     ) -> Journal:
-        history = drain_history() if with_timeline else None
+        """`verdict`, `history` (the timeline), `margin_rule` and `faults` replace the drain's own."""
+        if history is None and with_timeline:
+            history = drain_history()
         status = Status(outcome.value) if outcome.value in {s.value for s in Status} else None
-        verdict = None
-        if status is not None:
+        if verdict is None and status is not None:
             part = Verdict(contract="exit", status=status, summary=f"the exit was {status}",
                            evidence=("+3.000 s sut exited 0",) if status is not Status.PASSED else (),
                            figures=figures if figures is not None else {"drain_s": 2.0, "grace_s": 10.0})
@@ -177,17 +183,19 @@ def make_journal() -> JournalFactory:
             steady_states=(SteadyStateRecord(phase="before", ok=True, max_latency_s=1.0, statuses=(200,),
                                              requests=5, offenders=0,
                                              explanation=("steady state: 5/5 requests answered 200 within 1 s",)),),
-            faults=(FaultRecord(name="signal(sut, SIGTERM)", intent="send SIGTERM to the SUT",
-                                injected_offset_s=1.0, reverted_offset_s=3.5,
-                                effects=("SIGTERM delivered to SUT pid 4100",), hits=1, pid_before=4100,
-                                pid_after=4188, signal="SIGTERM", revert_steps=("start the SUT again",),
-                                notes=fault_notes),)
-            if with_timeline else (),
+            faults=faults if faults is not None else (
+                (FaultRecord(name="signal(sut, SIGTERM)", intent="send SIGTERM to the SUT",
+                             injected_offset_s=1.0, reverted_offset_s=3.5,
+                             effects=("SIGTERM delivered to SUT pid 4100",), hits=1, pid_before=4100,
+                             pid_after=4188, signal="SIGTERM", revert_steps=("start the SUT again",),
+                             notes=fault_notes),)
+                if with_timeline else ()),
             timeline=None if history is None else history.tl,
             sut_exits=() if history is None else sut_exits(history.tl),
             verdict=verdict,
             error=_ERROR_TEXT.get(outcome),
             notes=("hand-built",),
+            margin_rule=margin_rule,
         )
 
     return build

@@ -5,60 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
+
+from support.html_page import Page
 
 from chaos.observe import ProbeResult, RequestDone
 from chaos.report import Journal, Outcome, render_html, write_html
 from chaos.report.store import nodeid_slug
 
 MakeJournal = Callable[..., Journal]
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str]
-    text: list[str] = field(default_factory=list)
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-
-class Page(HTMLParser):
-    """Every element with its attributes, and the text directly inside it."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.nodes: list[Node] = []
-        self._open: list[Node] = []
-        self.feed(markup)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.nodes.append(node)
-        if tag not in {"meta", "br", "circle", "line", "rect", "path"}:
-            self._open.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.nodes.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._open and self._open.pop().tag != tag:
-            pass
-
-    def handle_data(self, data: str) -> None:
-        if self._open:
-            self._open[-1].text.append(data)
-
-    def find(self, tag: str, cls: str | None = None, **attrs: str) -> list[Node]:
-        return [n for n in self.nodes if n.tag == tag and (cls is None or cls in n.classes)
-                and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-    def texts(self) -> list[str]:
-        return ["".join(n.text).strip() for n in self.nodes if "".join(n.text).strip()]
 
 
 def _journals(make_journal: MakeJournal) -> list[Journal]:
@@ -108,7 +63,7 @@ def test_each_timeline_shows_requests_faults_heal_exit_and_probes(make_journal: 
     assert len(page.find("rect", "bad")) == 20            # the 'ready' probes during the drain
     texts = page.texts()
     for expected in ("2xx", "4xx", "5xx", "transport error", "fault window", "heal", "SUT exit",
-                     "fault: signal(sut, SIGTERM)", "exit 0", "sigterm", "health", "ready", "alive",
+                     "fault: signal(sut, SIGTERM)", "exit code 0", "sigterm", "health", "ready", "alive",
                      "upstream", "db_connections", "seconds from the start of the experiment",
                      "request latency", "0 s", "3 s"):
         assert expected in texts, expected

@@ -10,12 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from support.histories import ns
+from support.histories import History, ns
 
 from chaos.errors import JournalError
 from chaos.observe import EVENT_TYPES, NOT_SENT, ProcessExited, RequestDone
 from chaos.report import (
     Journal,
+    MarginRule,
     Outcome,
     journal_from_data,
     journal_schema,
@@ -202,3 +203,36 @@ def test_open_model_requests_round_trip_and_version_1_journals_still_load(
         event.pop("in_flight", None)
     assert schema_problems(older) == []
     assert journal_to_data(journal_from_data(older))["schema_version"] == 2
+
+
+def test_exits_are_merged_by_pid_however_late_the_second_stamp() -> None:
+    h = History()
+    h.exit(1.0, -9, pid=4100)            # the experiment's stamp
+    h.exit(3.5, -9, pid=4100)            # the probe's, 2.5 s later on a loaded machine: the same exit
+    h.exit(4.0, -9, pid=4188)            # another process of the service: another exit
+    h.exit(6.0, 0, pid=0)                # an older run's stamp without a PID ...
+    h.exit(6.4, 0, pid=4200)             # ... and the probe's, within a second: the same exit
+    h.exit(8.0, 0, pid=0)                # no PID and nothing to pair it with: kept as it is
+    assert [(e.pid, e.exit_code, e.offset_s) for e in sut_exits(h.tl)] == [
+        (4100, -9, 1.0), (4188, -9, 4.0), (4200, 0, 6.0), (0, 0, 8.0)]
+
+
+def test_the_margin_rule_round_trips_and_older_journals_load_without_it(make_journal: MakeJournal) -> None:
+    journal = make_journal(margin_rule=MarginRule(relative=0.5, floor_s=0.25))
+    data: dict[str, Any] = journal_to_data(journal)
+    assert data["margin_rule"] == {"relative": 0.5, "floor_s": 0.25}
+    assert schema_problems(data) == []
+    assert journal_from_data(json.loads(json.dumps(data))) == journal
+    older = json.loads(json.dumps(data))
+    del older["margin_rule"]                                 # a version-1 journal written before it
+    assert schema_problems(older) == []
+    assert journal_from_data(older).margin_rule is None
+    older["margin_rule"] = {"relative": "half"}
+    assert any("$.margin_rule" in p for p in schema_problems(older))
+    assert MarginRule(relative=0.5, floor_s=0.25).text() == "margin +50 %, at least 0.25 s"
+
+
+def test_a_real_journal_records_the_margin_rule_of_its_run(catalog_run: Any) -> None:
+    from chaos.experiment.timing import RELATIVE_MARGIN, SCHEDULING_FLOOR_S
+
+    assert _real_journal(catalog_run)["margin_rule"] == {"relative": RELATIVE_MARGIN, "floor_s": SCHEDULING_FLOOR_S}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Callable
 
 from support.histories import ns
@@ -9,7 +11,9 @@ from support.histories import ns
 from chaos.observe import NOT_SENT, RequestDone
 from chaos.report import (
     Journal,
+    MarginRule,
     Outcome,
+    Summary,
     key_figures,
     render_scorecard,
     scorecard,
@@ -48,7 +52,7 @@ def test_scorecard_lists_every_experiment_with_its_key_figures(make_journal: Mak
     assert "p99 3.01 s (budget 1.5 s)" in rows["db_restart"]
     assert rows["booking_race"].split()[1:4] == ["skipped", "0", "s"]
     assert rows["readiness"].split()[1] == "ERROR"
-    assert "recovery 19.1 ms (budget 7.5 s)" in rows["cache_fallback"]
+    assert "requests recovered 19.1 ms after the heal (bound 7.5 s)" in rows["cache_fallback"]
     reasons = [line.strip() for line in lines if line.startswith(" ")]
     assert "-> setup broke: boom" in reasons
     assert "-> exit: the exit was failed" in reasons
@@ -73,7 +77,8 @@ def test_key_figures_pick_the_telling_ones_with_their_budgets() -> None:
     }
     chosen = key_figures(figures)
     assert [f.text() for f in chosen] == [
-        "p99 17 ms (budget 1.5 s)", "recovery 400 ms (budget 5 s)", "upstream calls 8 (max 16)"]
+        "p99 17 ms (budget 1.5 s)", "requests recovered 400 ms after the heal (bound 5 s)",
+        "upstream calls 8 (max 16)"]
     assert key_figures({"survives.probes": 70}) == ()
     assert [f.text() for f in key_figures({"drains.exit.drain_s": 2.23, "drains.exit.grace_s": 10})] == [
         "drain 2.23 s (budget 10 s)"]
@@ -82,6 +87,81 @@ def test_key_figures_pick_the_telling_ones_with_their_budgets() -> None:
 def test_format_seconds_reads_like_a_person_would_say_it() -> None:
     assert [format_seconds(s) for s in (0, 0.0004, 0.0191, 0.5, 2.23, 75, 200)] == [
         "0 s", "400 us", "19.1 ms", "500 ms", "2.23 s", "75 s", "3 min 20 s"]
+    # values that round up move to the next unit instead of reading "60 s" or "1e+03 ms"
+    assert [format_seconds(s) for s in (299.7, 300, 119.6, 0.9996, 0.0009996, 3599.6, 7322, -2.5)] == [
+        "5 min 0 s", "5 min 0 s", "2 min 0 s", "1 s", "1 ms", "1 h 0 min 0 s", "2 h 2 min 2 s", "-2.5 s"]
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+_READING = re.compile(r"^(?:(\d+) h )?(?:(\d+) min )?(\d+(?:\.\d+)?) (ns|us|ms|s)$")
+
+
+def _read_back(shown: str) -> tuple[float, list[int]]:
+    """The seconds a formatted duration says, and its whole minute / second parts (empty below 2 min)."""
+    match = _READING.match(shown)
+    assert match is not None, f"{shown!r} is not a duration a person reads"
+    hours, minutes, value, unit = match.groups()
+    parts = [int(minutes), int(float(value))] if minutes is not None else []
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(value) * _UNITS[unit], parts
+
+
+def test_format_seconds_over_a_range_of_values() -> None:
+    """A property over every duration from 1 ns to 3 hours (a log grid, every tenth of a second up to
+    10 minutes, and seeded random values): it reads back to the value within its rounding, a minute
+    or second part is never 60, no exponent, no more than three significant figures below two
+    minutes, and a larger duration never reads smaller."""
+    rng = random.Random(20240501)
+    values = sorted({*(10 ** (e / 20) for e in range(-180, 82)), *(t / 10 for t in range(0, 6001)),
+                     *(rng.uniform(0, 3 * 3600) for _ in range(3000)), *(rng.uniform(0, 2) for _ in range(3000))})
+    previous = -1.0
+    for value in values:
+        shown = format_seconds(value)
+        if value < 0.5e-9:
+            assert shown == "0 s"
+            continue
+        assert "e" not in shown.replace(" s", "").replace("ns", "").replace("us", "").replace("ms", ""), shown
+        back, parts = _read_back(shown)
+        if value < 119.5:
+            assert abs(back - value) <= value * 0.005 + 1e-12, (value, shown)   # three significant figures
+            digits = re.sub(r"\D", "", shown.split()[0]).lstrip("0")
+            assert len(digits.rstrip("0") if "." not in shown else digits) <= 3, (value, shown)
+        else:
+            assert abs(back - value) <= 0.5 + 1e-9, (value, shown)               # whole seconds
+            assert all(0 <= p < 60 for p in parts), (value, shown)
+        assert back >= previous - 1e-12, (value, shown)
+        previous = back
+        assert format_seconds(-value) == f"-{shown}"
+
+
+def test_figures_are_never_cut_mid_number() -> None:
+    """A long figure cell wraps between whole figures, then between words, never inside a number or
+    between a number and its unit (the cell used to end "slowest failure 1.03 s (budget 1....")."""
+    rule = MarginRule(relative=0.5, floor_s=0.25)
+    row = Summary(nodeid="e::test_pool", experiment="test_pool", contract="pool_exhaustion", outcome=Outcome.FAILED,
+                  detail="fails_fast: 3 of 9 failures took longer than the 1.5 s budget", duration_s=299.7,
+                  figures={"fails_fast.max_failure_s": 1.0312, "fails_fast.budget_s": 1.5,
+                           "fails_fast.declared_s": 1.0, "bounded.p99_s": 12.3, "bounded.budget_s": 2.25,
+                           "bounded.declared_s": 1.5}, margin_rule=rule)
+    short = Summary(nodeid="e::test_x", experiment="test_x", contract="cache_fallback", outcome=Outcome.PASSED,
+                    duration_s=3.0, figures={"p99_s": 0.017, "budget_s": 1.5})
+    text = render_scorecard([row, short], width=100)
+    assert "..." not in text
+    assert "5 min 0 s" in text
+    figures = [f.text() for f in row.key_figures]
+    assert figures == ["p99 12.3 s (declared 1.5 s, allowed 2.25 s; margin +50 %, at least 0.25 s)",
+                       "slowest failure 1.03 s (declared 1 s, allowed 1.5 s; margin +50 %, at least 0.25 s)"]
+    header = text.splitlines()[1]
+    start, end = header.index("key figures"), header.index("experiment")
+    cells = [line[start:end].strip() for line in text.splitlines()[2:] if not line.lstrip().startswith("->")]
+    # every figure is there, whole, once its wrapped lines are joined again
+    joined = " ".join(cells)
+    for figure in figures:
+        assert figure in joined, (figure, cells)
+    for cell in cells:
+        assert not re.search(r"[\d+]$", cell.rstrip(",")), f"a number parted from its unit: {cell!r}"
+        assert not re.match(r"(ns|us|ms|s|%|min|h)\b", cell), f"a unit parted from its number: {cell!r}"
+    assert any(line.endswith("test_pool") for line in text.splitlines())     # the row's first line keeps its name
+    assert "p99 17 ms (budget 1.5 s)" in text
 
 
 def test_a_row_survives_the_trip_through_junit_properties(make_journal: MakeJournal) -> None:
