@@ -21,6 +21,7 @@ from signal import Signals
 from typing import Any
 
 from chaos.env._spawner import spawn_in_stable_thread
+from chaos.errors import CommandNotRunnable
 
 __all__ = [
     "GroupRecord",
@@ -192,6 +193,24 @@ def reap_group(pgid: int, *, grace_s: float = 5.0, sig: signal.Signals = signal.
     return _wait_gone(pgid, extra, kill_timeout_s, leader)
 
 
+def _not_runnable(name: str, argv: Sequence[str], cwd: Path | None, exc: OSError) -> CommandNotRunnable:
+    """What an exec failure means for the user: which program, and what is wrong with it."""
+    program = argv[0] if argv else ""
+    if cwd is not None and exc.filename is not None and str(exc.filename) == str(cwd):
+        problem = f"its working directory {cwd} does not exist"
+    elif isinstance(exc, FileNotFoundError):
+        if program.startswith("/"):
+            problem = f"{program!r} does not exist"
+        else:
+            where = "on PATH" if "/" not in program else f"relative to {cwd or Path.cwd()}"
+            problem = f"{program!r} was not found {where}"
+    elif isinstance(exc, PermissionError):
+        problem = f"{program!r} is not executable (permission denied)"
+    else:
+        problem = f"{program!r} could not be run: {exc.strerror or exc}"
+    return CommandNotRunnable(name=name, program=program, problem=problem)
+
+
 class ManagedProcess:
     """One child process in its own process group, with its output appended to `log_path`.
 
@@ -209,18 +228,21 @@ class ManagedProcess:
         self.pgid = popen.pid            # session leader: its PID is the group's id
         self.group = GroupRecord(pgid=self.pgid, leader_start=process_start_ticks(self.pid) or 0, label=label,
                                  stop_signal=int(stop_signal))
+        self.started_s = time.monotonic()   # just after the fork: "exited after T s" counts from here
         self._known_tree: set[tuple[int, int]] = set()
         self._reaped = False
 
     @classmethod
     def start(cls, argv: Sequence[str], *, label: str, log_path: Path, env: Mapping[str, str] | None = None,
               cwd: Path | None = None, run_as: RunAs | None = None, stop_signal: Signals = Signals.SIGTERM,
-              on_start: Callable[[ManagedProcess], None] | None = None) -> ManagedProcess:
+              on_start: Callable[[ManagedProcess], None] | None = None,
+              name: str | None = None) -> ManagedProcess:
         """Start `argv` in a new session, stdout and stderr appended to `log_path`.
 
         `on_start` runs right after the fork (before any waiting), so the registry learns the new
         group even if the caller is interrupted a moment later. `stop_signal` is what a reaper of
-        this group should send first.
+        this group should send first. A program that is missing or not executable (or a missing
+        `cwd`) raises CommandNotRunnable naming `name` (default: `label`).
         """
         log_path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -234,7 +256,11 @@ class ManagedProcess:
                     user=run_as.uid if run_as else None, group=run_as.gid if run_as else None,
                     extra_groups=[] if run_as else None)
 
-        proc = cls(spawn_in_stable_thread(fork), label=label, log_path=log_path, stop_signal=stop_signal)
+        try:
+            popen = spawn_in_stable_thread(fork)
+        except OSError as exc:
+            raise _not_runnable(name or label, argv, cwd, exc) from None
+        proc = cls(popen, label=label, log_path=log_path, stop_signal=stop_signal)
         if on_start is not None:
             on_start(proc)
         return proc
