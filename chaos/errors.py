@@ -2,6 +2,7 @@
 
     ChaosError                      anything the suite reports to a user without a traceback
     ├── TargetFileError             a target file is unreadable or invalid (file, key, problem)
+    ├── UnknownContract             a contract asked for by name does not exist (did you mean)
     ├── StartFailed                 a dependency or the SUT did not become ready (name, log tail)
     │   ├── DependencyStartTimeout  it did not answer its readiness check in time (last check)
     │   ├── ExitedBeforeReady       it exited first (exit code, seconds after its start)
@@ -20,6 +21,7 @@ A broken contract is a verdict, not an exception: see `chaos.contracts`.
 
 from __future__ import annotations
 
+import difflib
 import signal
 from collections.abc import Sequence
 
@@ -37,6 +39,7 @@ __all__ = [
     "TargetFileError",
     "ToolMissing",
     "ToxiproxyApiError",
+    "UnknownContract",
     "UpstreamControlError",
 ]
 
@@ -54,6 +57,18 @@ class TargetFileError(ChaosError):
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"{path}: invalid target file:\n{lines}" if len(self.problems) > 1
                          else f"{path}: {self.problems[0] if self.problems else 'invalid target file'}")
+
+
+class UnknownContract(ChaosError):
+    """A contract named on the command line (--contract, --chaos-contract) is not one we know."""
+
+    def __init__(self, *, name: str, known: Sequence[str], source: str) -> None:
+        self.name = name
+        self.known = tuple(sorted(known))
+        self.source = source
+        close = difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"{source} {name!r}: no such contract{hint} (known: {', '.join(self.known)})")
 
 
 class StartFailed(ChaosError):

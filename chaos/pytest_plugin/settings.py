@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from chaos.errors import ChaosError
+from chaos.errors import ChaosError, UnknownContract
 from chaos.experiment.seeding import draw_seed
-from chaos.targetfile import Target, load_target
+from chaos.targetfile import CONTRACTS, Target, load_target
 
 __all__ = ["DEFAULT_TARGET_SOURCE", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings",
            "default_target_path", "load_target_or_usage_error"]
@@ -34,6 +34,7 @@ class ChaosSettings:
     seed: int = 0                 # the run seed: every experiment derives its own from it and its nodeid
     seed_source: str = ""         # "--chaos-seed", ..., or "drawn" (printed so the run can be replayed)
     gameday: bool = False         # --gameday: an operator answers the experiments' checkpoints
+    contracts: tuple[str, ...] = ()   # --chaos-contract: only these contracts' experiments (all if empty)
 
     @classmethod
     def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
@@ -64,12 +65,17 @@ class ChaosSettings:
             if not sep or not name.strip():
                 raise pytest.UsageError(f"--chaos-sut-env {item!r}: expected NAME=VALUE")
             sut_env[name.strip()] = value
+        contracts = tuple(str(name) for name in config.getoption("chaos_contract") or [])
+        for name in contracts:   # a typo would deselect everything: exit 5, "no tests ran"
+            if name not in CONTRACTS:
+                raise pytest.UsageError(str(UnknownContract(name=name, known=list(CONTRACTS),
+                                                            source="--chaos-contract")))
         seed, seed_source = _resolve_seed(config, environ)
         gameday = bool(config.getoption("gameday") or config.getini("chaos_gameday"))
         if gameday and (config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None)):
             raise pytest.UsageError("--gameday runs one experiment at a time on this terminal: drop -n/--numprocesses")
         return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env,
-                   seed=seed, seed_source=seed_source, gameday=gameday)
+                   seed=seed, seed_source=seed_source, gameday=gameday, contracts=contracts)
 
 
 SEED_DRAWN = "drawn at random"
