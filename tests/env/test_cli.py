@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.envs import write_target
+from support.envs import HTTP_ONLY_DEPS, HTTP_ONLY_SERVICE, write_target
 
 from chaos import __version__
 from chaos.cli import build_parser
@@ -93,14 +93,6 @@ def test_up_with_a_typod_defect_says_the_sut_exited_and_why(tmp_path: Path) -> N
     assert "not ready" not in result.stderr
 
 
-SMALL_SERVICE = '''command = ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
-url = "http://127.0.0.1:{port}"
-health = "/"
-shutdown_grace_s = 3
-[service.env]
-EXTERNAL_API_URL = "{external.url}"
-'''
-SMALL_DEPS = '[dependencies.external]\nkind = "http"\n'
 
 
 def test_version_names_the_suite_and_the_checkout() -> None:
@@ -134,7 +126,7 @@ def test_proxy_port_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_up_on_a_taken_proxy_port_is_one_line_with_the_way_out(tmp_path: Path) -> None:
-    target = write_target(tmp_path, SMALL_SERVICE, deps=SMALL_DEPS)
+    target = write_target(tmp_path, HTTP_ONLY_SERVICE, deps=HTTP_ONLY_DEPS)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -151,7 +143,7 @@ def test_up_on_a_taken_proxy_port_is_one_line_with_the_way_out(tmp_path: Path) -
 def test_detached_up_writes_the_ready_file_and_ls_lists_it(tmp_path: Path) -> None:
     """--ready-file with --detach (it used to be ignored), keys without spaces, the fixed proxy port,
     and `chaos ls` with the id, the owner pid and the URLs."""
-    target = write_target(tmp_path, SMALL_SERVICE, deps=SMALL_DEPS)
+    target = write_target(tmp_path, HTTP_ONLY_SERVICE, deps=HTTP_ONLY_DEPS)
     state, ready = tmp_path / "state", tmp_path / "ready.json"
     port = free_port()
     up = chaos("up", "--detach", "--target", str(target), "--state-dir", str(state), "--proxy-port", str(port),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.envs import write_target
+from support.envs import HTTP_ONLY_DEPS, HTTP_ONLY_SERVICE, write_target
 
 from chaos import __version__
 from chaos.env.local import LocalBackend
@@ -23,13 +23,6 @@ from chaos.env.state import checkout_key, checkout_root, default_state_dir, user
 from chaos.targetfile import load_target
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-SMALL_SERVICE = '''command = ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
-url = "http://127.0.0.1:{port}"
-health = "/"
-shutdown_grace_s = 3
-[service.env]
-EXTERNAL_API_URL = "{external.url}"
-'''
 
 
 @pytest.fixture
@@ -142,7 +135,7 @@ def chaos_in(checkout: Path, env: dict[str, str], *args: str) -> subprocess.Comp
 def test_two_checkouts_do_not_see_each_others_environments(tmp_path: Path) -> None:
     """Two checkouts, one user, one temp dir, the default state dirs: `ls`, `down` and `down --all` in
     one never reach the other's environment."""
-    target = write_target(tmp_path, SMALL_SERVICE, deps='[dependencies.external]\nkind = "http"\n')
+    target = write_target(tmp_path, HTTP_ONLY_SERVICE, deps=HTTP_ONLY_DEPS)
     (tmp_path / "tmp").mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("CHAOS_STATE_DIR", "XDG_RUNTIME_DIR", "TOXIPROXY_URL")}
     env["TMPDIR"] = str(tmp_path / "tmp")
