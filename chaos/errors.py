@@ -2,8 +2,13 @@
 
     ChaosError                      anything the suite reports to a user without a traceback
     ├── TargetFileError             a target file is unreadable or invalid (file, key, problem)
-    ├── DependencyStartTimeout      a dependency or the SUT never became ready (name, log tail)
+    ├── UnknownContract             a contract asked for by name does not exist (did you mean)
+    ├── StartFailed                 a dependency or the SUT did not become ready (name, log tail)
+    │   ├── DependencyStartTimeout  it did not answer its readiness check in time (last check)
+    │   ├── ExitedBeforeReady       it exited first (exit code, seconds after its start)
+    │   └── CommandNotRunnable      its command could not be run at all (not found, not executable)
     ├── ToolMissing                 a binary the backend needs is not installed (and how to get it)
+    ├── PortUnavailable             a fixed port asked for cannot be listened on (what, address)
     ├── ToxiproxyApiError           a Toxiproxy server answered with an error (status, message)
     ├── UpstreamControlError        the fake external API refused a control call
     ├── EngineError                 the container engine or Compose failed an operation (what, output)
@@ -16,18 +21,25 @@ A broken contract is a verdict, not an exception: see `chaos.contracts`.
 
 from __future__ import annotations
 
+import difflib
+import signal
 from collections.abc import Sequence
 
 __all__ = [
     "ChaosError",
+    "CommandNotRunnable",
     "DependencyStartTimeout",
     "EngineError",
+    "ExitedBeforeReady",
     "FaultError",
     "JournalError",
+    "PortUnavailable",
     "RevertFailed",
+    "StartFailed",
     "TargetFileError",
     "ToolMissing",
     "ToxiproxyApiError",
+    "UnknownContract",
     "UpstreamControlError",
 ]
 
@@ -53,18 +65,65 @@ class TargetFileError(ChaosError):
                          else f"{path}: {self.problems[0] if self.problems else 'invalid target file'}")
 
 
-class DependencyStartTimeout(ChaosError):
+class UnknownContract(ChaosError):
+    """A contract named on the command line (--contract, --chaos-contract) is not one we know."""
+
+    def __init__(self, *, name: str, known: Sequence[str], source: str) -> None:
+        self.name = name
+        self.known = tuple(sorted(known))
+        self.source = source
+        close = difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        super().__init__(f"{source} {name!r}: no such contract{hint} (known: {', '.join(self.known)})")
+
+
+class StartFailed(ChaosError):
+    """Something we started did not become ready; the subclass says how, `log_tail` usually says why."""
+
+    def __init__(self, message: str, *, name: str, log_tail: str = "") -> None:
+        self.name = name
+        self.log_tail = log_tail
+        if log_tail:
+            message += f"\n--- last lines of {name}'s log ---\n{log_tail}"
+        super().__init__(message)
+
+
+class DependencyStartTimeout(StartFailed):
     """Something we started never answered its readiness check within its bound."""
 
     def __init__(self, *, name: str, timeout_s: float, last_error: str, log_tail: str = "") -> None:
-        self.name = name
         self.timeout_s = timeout_s
         self.last_error = last_error
-        self.log_tail = log_tail
-        msg = f"{name} was not ready after {timeout_s:g} s (last check: {last_error})"
-        if log_tail:
-            msg += f"\n--- last lines of {name}'s log ---\n{log_tail}"
-        super().__init__(msg)
+        super().__init__(f"{name} was not ready after {timeout_s:g} s (last check: {last_error})",
+                         name=name, log_tail=log_tail)
+
+
+class ExitedBeforeReady(StartFailed):
+    """Something we started exited before it was ready: its exit code, not a timeout, is the news.
+
+    `exit_code` follows subprocess: negative means killed by that signal. `after_s` counts from
+    the start of the process (a typo'd setting usually ends it within a second).
+    """
+
+    def __init__(self, *, name: str, exit_code: int | None, after_s: float, log_tail: str = "") -> None:
+        self.exit_code = exit_code
+        self.after_s = after_s
+        if exit_code is not None and exit_code < 0:
+            how = f"was killed by {_signal_name(-exit_code)}"
+        else:
+            how = f"exited with code {exit_code}"
+        super().__init__(f"{name} {how} after {after_s:.1f} s, before it was ready", name=name,
+                         log_tail=log_tail)
+
+
+class CommandNotRunnable(StartFailed):
+    """A command could not be started at all: its program is missing or not executable, or its
+    working directory is gone. Nothing ran, so there is no log."""
+
+    def __init__(self, *, name: str, program: str, problem: str) -> None:
+        self.program = program
+        self.problem = problem
+        super().__init__(f"cannot start {name}: {problem}", name=name)
 
 
 class ToolMissing(ChaosError):
@@ -74,6 +133,18 @@ class ToolMissing(ChaosError):
         self.tool = tool
         self.hint = hint
         super().__init__(f"{tool} is not installed: {hint}")
+
+
+class PortUnavailable(ChaosError):
+    """A fixed port we were asked to listen on is taken (or not ours to use); `hint` says what to do."""
+
+    def __init__(self, *, what: str, host: str, port: int, problem: str, hint: str = "") -> None:
+        self.what = what
+        self.host = host
+        self.port = port
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"{what} port {host}:{port} {problem}" + (f"; {hint}" if hint else ""))
 
 
 class ToxiproxyApiError(ChaosError):
@@ -130,3 +201,10 @@ class JournalError(ChaosError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

@@ -9,9 +9,16 @@
 #   scripts/docker-engine.sh status   say whether the engine answers
 #   scripts/docker-engine.sh stop     stop the dockerd started by `start` (by the PID in its pidfile only)
 #
-# Why so particular: see /work/shared/reference/docker-here.md (measured on these machines). There is no
-# bridge network (--bridge=none), nothing can be pulled, and the daemon must not touch iptables or any
-# engine someone else runs. Everything it stores (images, layers, downloaded wheels and .debs) lives under
+# Why so particular: the CI machines (Debian bookworm VMs, root, no registry) shape every choice here.
+# - Nothing can be pulled: the base image is debootstrapped and imported, builds run with --pull=false
+#   and `images` prints the overrides that point Compose at the local tags; pip inside a build installs wheels downloaded on the
+#   host (--no-index), since containers here have no route to PyPI.
+# - No bridge network (--bridge=none): containers and builds use the host network and bind 127.0.0.1.
+# - The daemon must not touch iptables, IP forwarding or any engine someone else runs: its own data
+#   root, exec root, socket, pidfile and cgroup parent, and it is stopped by the PID in its pidfile only;
+#   a stopped dockerd leaves its netns mount and empty cgroup folders, which `stop` removes.
+# - A minbase system lacks libssl3, libsqlite3-0 and libffi8: Python's ssl, sqlite3 and ctypes need them.
+# Everything it stores (images, layers, downloaded wheels and .debs) lives under
 # CHAOS_DOCKER_CACHE so a second run on the same machine is fast; its runtime files live under
 # CHAOS_DOCKER_RUN. Diagnostics go to stderr; stdout carries only what callers evaluate.
 set -euo pipefail
@@ -140,7 +147,7 @@ cmd_stop() {
       kill -TERM "$cpid" 2>/dev/null || true
     fi
   fi
-  # Leftovers a stopped dockerd leaves behind (docker-here.md): its netns mount and empty cgroup folders.
+  # Leftovers a stopped dockerd leaves behind (seen on every stop here): its netns mount and empty cgroup folders.
   if mountpoint -q "$RUN_DIR/exec/netns/default" 2>/dev/null; then
     umount "$RUN_DIR/exec/netns/default" || log "could not unmount $RUN_DIR/exec/netns/default"
   fi

@@ -18,9 +18,13 @@ from typing import Any
 
 from chaos.errors import ChaosError
 
-__all__ = ["default_target", "register"]
+__all__ = ["STATE_DIR_HELP", "default_target", "register", "state_registry"]
 
 _DETACH_TIMEOUT_S = 120.0   # a cold start (initdb) plus a slow SUT fits well inside
+TOXIPROXY_PORT = 8474       # what Toxiproxy clients and tutorials expect
+STATE_DIR_HELP = ("this checkout's registry of running environments (default: $CHAOS_STATE_DIR, else a "
+                  "directory of this checkout's own under $XDG_RUNTIME_DIR or the temp dir; `chaos ls` "
+                  "prints it)")
 
 
 def default_target() -> Path:
@@ -38,10 +42,12 @@ def register(subparsers: Any) -> None:
     up.add_argument("--sut-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the SUT, repeatable (e.g. SUT_DEFECTS=no_pool_timeout)")
     up.add_argument("--detach", action="store_true", help="start in the background and return")
-    up.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
-                    help="registry of running environments (default: /tmp/chaos-suite-<uid>)")
+    up.add_argument("--proxy-port", type=port_number, default=None, metavar="PORT",
+                    help=f"port of the embedded proxy's Toxiproxy API on 127.0.0.1 (default: {TOXIPROXY_PORT}, "
+                         "as Toxiproxy clients expect; 0 for a free one)")
+    up.add_argument("--state-dir", type=Path, default=None, metavar="DIR", help=STATE_DIR_HELP)
     up.add_argument("--ready-file", type=Path, default=None, metavar="PATH",
-                    help="write the environment's id and URLs here (JSON, atomically) once it is up")
+                    help="write the environment's id, owner pid and URLs here (JSON, atomically) once it is up")
     up.add_argument("--detached-child", action="store_true", help=argparse.SUPPRESS)  # set by --detach
     up.set_defaults(func=run_up)
 
@@ -51,10 +57,50 @@ def register(subparsers: Any) -> None:
                     "process died. Environments owned by a live foreground process are left alone "
                     "unless --all is given.")
     down.add_argument("--id", dest="env_id", default=None, help="only this environment")
-    down.add_argument("--all", action="store_true", help="also stop environments of live foreground owners")
-    down.add_argument("--state-dir", type=Path, default=None, metavar="DIR",
-                      help="registry of running environments (default: /tmp/chaos-suite-<uid>)")
+    down.add_argument("--all", action="store_true",
+                      help="also stop this checkout's environments of live foreground owners")
+    down.add_argument("--state-dir", type=Path, default=None, metavar="DIR", help=STATE_DIR_HELP)
     down.set_defaults(func=run_down)
+
+
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 0..65535 (0: let the OS choose)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0..65535, got {text!r}")
+    return port
+
+
+def state_registry(state_dir: Path | None) -> Any:
+    """The registry of `--state-dir`, or of this checkout's state dir."""
+    from chaos.env.registry import Registry
+    from chaos.env.state import default_state_dir
+
+    return Registry(state_dir or default_state_dir(os.environ))
+
+
+def _proxy_port(args: argparse.Namespace) -> int:
+    """--proxy-port, else 8474, for the embedded proxy (0: none to place, or a free one); a taken port
+    is one line with the way out, before anything starts."""
+    from chaos.env.ports import check_port_free
+    from chaos.errors import PortUnavailable
+
+    if os.environ.get("TOXIPROXY_URL"):
+        if args.proxy_port is not None:
+            raise ChaosError(f"--proxy-port {args.proxy_port}: TOXIPROXY_URL is set, so no embedded proxy is "
+                             "started (unset it to run one)")
+        return 0
+    port = TOXIPROXY_PORT if args.proxy_port is None else int(args.proxy_port)
+    if port:
+        try:
+            check_port_free(port, what="the proxy API")
+        except PortUnavailable as exc:
+            raise PortUnavailable(what=exc.what, host=exc.host, port=exc.port, problem=exc.problem,
+                                  hint="--proxy-port N chooses another, --proxy-port 0 a free one") from None
+    return port
 
 
 def _sut_env(items: list[str]) -> dict[str, str]:
@@ -71,14 +117,14 @@ def run_up(args: argparse.Namespace) -> int:
     if args.detach:
         return _detach(args)
     from chaos.env.local import LocalBackend
-    from chaos.env.registry import Registry
     from chaos.env.signals import SigtermAsInterrupt
     from chaos.targetfile import load_target
 
     target = load_target(args.target or default_target())
     sut_env = _sut_env(args.sut_env)
     detached = bool(args.detached_child)
-    backend = LocalBackend(registry=Registry(args.state_dir), detached=detached)
+    port = _proxy_port(args)
+    backend = LocalBackend(registry=state_registry(args.state_dir), detached=detached, proxy_api_port=port)
     with SigtermAsInterrupt(replace=True):   # `chaos up` owns its process
         try:
             env = backend.start(target, worker_id="up", sut_env=sut_env)
@@ -95,7 +141,8 @@ def run_up(args: argparse.Namespace) -> int:
             for key, url in urls.items():
                 print(f"  {key:<{width}}  {url}")
             if args.ready_file is not None:
-                _write_atomically(args.ready_file, json.dumps({"env_id": env.env_id, "urls": urls}))
+                _write_atomically(args.ready_file, json.dumps(
+                    {"env_id": env.env_id, "owner_pid": os.getpid(), "urls": urls}, indent=2))
             if not detached:
                 print("Ctrl-C to stop.", flush=True)
             sys.stdout.flush()
@@ -142,16 +189,19 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _detach(args: argparse.Namespace) -> int:
-    """Run `chaos up` as a session leader in the background; print its URLs once it is up."""
+    """Run `chaos up` as a session leader in the background; print its URLs once it is up (and write
+    them to --ready-file, as the foreground `chaos up` does)."""
     from chaos.env.readiness import log_tail
-    from chaos.env.registry import default_registry_root
 
-    state = args.state_dir or default_registry_root()
+    state = state_registry(args.state_dir).root
     (state / "logs").mkdir(parents=True, exist_ok=True)
     log_path = state / "logs" / f"up-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     ready = Path(tempfile.mkdtemp(prefix="chaos-up-")) / "ready.json"
     argv = [sys.executable, "-m", "chaos", "up", "--detached-child", "--state-dir", str(state),
             "--ready-file", str(ready)]
+    port = _proxy_port(args)   # checked here, so a conflicting option fails before anything starts
+    if not os.environ.get("TOXIPROXY_URL"):   # (with it, the child has no embedded proxy to place)
+        argv += ["--proxy-port", str(port)]
     if args.target is not None:
         argv += ["--target", str(args.target.resolve())]
     for item in args.sut_env:
@@ -170,10 +220,13 @@ def _detach(args: argparse.Namespace) -> int:
                 raise ChaosError(f"the background `chaos up` was not up after {_DETACH_TIMEOUT_S:g} s "
                                  f"(stopped it); log: {log_path}")
             time.sleep(0.1)
-        info = json.loads(ready.read_text())
+        text = ready.read_text()
+        info = json.loads(text)
     finally:
         ready.unlink(missing_ok=True)
         ready.parent.rmdir()
+    if args.ready_file is not None:
+        _write_atomically(args.ready_file, text)
     print(f"environment {info['env_id']} is up in the background (pid {child.pid}, log {log_path})")
     width = max(len(k) for k in info["urls"])
     for key, url in info["urls"].items():
@@ -183,9 +236,9 @@ def _detach(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
-    from chaos.env.registry import Registry, wait_record_gone
+    from chaos.env.registry import wait_record_gone
 
-    registry = Registry(args.state_dir)
+    registry = state_registry(args.state_dir)
     found = 0
     for record in registry.records():
         if args.env_id and record.env_id != args.env_id:

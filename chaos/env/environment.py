@@ -90,11 +90,13 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
         return self._one(self.upstream_type, DependencyKind.HTTP, name)
 
     def urls(self) -> dict[str, str]:
-        """What `chaos up` prints: the SUT, each dependency direct and proxied, the proxy API."""
-        urls = {"sut": self.sut.base_url, "proxy api": self.proxy_url}
+        """What `chaos up` prints and its ready file holds: the SUT, the proxy API, each dependency
+        proxied (what the SUT uses) and direct. Keys are plain identifiers (`proxy_api`,
+        `postgres_proxied`, `postgres_direct`), so `jq .urls.proxy_api` works without quoting."""
+        urls = {"sut": self.sut.base_url, "proxy_api": self.proxy_url}
         for name, handle in self.dependencies.items():
-            urls[f"{name} (proxied)"] = handle.url(proxied=True)
-            urls[f"{name} (direct)"] = handle.url(proxied=False)
+            urls[f"{name}_proxied"] = handle.url(proxied=True)
+            urls[f"{name}_direct"] = handle.url(proxied=False)
         return urls
 
     def close(self) -> None:

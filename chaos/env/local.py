@@ -29,6 +29,7 @@ from chaos.env.process import process_start_ticks
 from chaos.env.proxies import ProxyServer
 from chaos.env.redis import LocalRedis
 from chaos.env.registry import EnvRecord, EnvTracker, Registry
+from chaos.env.state import default_state_dir, spares_root
 from chaos.env.sut import LocalSut
 from chaos.env.tools import find_postgres, find_redis_server, postgres_run_as
 from chaos.env.upstream import LocalUpstream
@@ -44,7 +45,10 @@ class LocalBackend:
 
     `toxiproxy_url`: a real Toxiproxy to create the proxies on; None (the default) means
     $TOXIPROXY_URL if set, else an embedded proxy per environment; "" forces the embedded one.
-    The environment variable is read here, once, when the backend is configured.
+    `registry`: None means this checkout's (chaos.env.state: $CHAOS_STATE_DIR, $XDG_RUNTIME_DIR, or
+    the temp dir). `proxy_api_port`: the embedded proxy's API port, 0 for a free one (pytest runs
+    several environments at once; `chaos up` asks for Toxiproxy's 8474).
+    Environment variables are read here, once, when the backend is configured.
     """
 
     name = "local"
@@ -52,16 +56,18 @@ class LocalBackend:
     def __init__(self, *, toxiproxy_url: str | None = None, cache_dir: Path | None = None,
                  registry: Registry | None = None, python: str = sys.executable, detached: bool = False,
                  dependency_timeout_s: float = 15.0, proxy_seed: int | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 proxy_api_port: int = 0, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
         if toxiproxy_url is None:
-            toxiproxy_url = (os.environ if environ is None else environ).get("TOXIPROXY_URL", "")
+            toxiproxy_url = env.get("TOXIPROXY_URL", "")
         self.toxiproxy_url = toxiproxy_url or None
         self.cache_dir = cache_dir
-        self.registry = registry or Registry()
+        self.registry = registry or Registry(default_state_dir(env))
         self.python = python
         self.detached = detached
         self.dependency_timeout_s = dependency_timeout_s
         self.proxy_seed = proxy_seed   # the embedded proxy's toxicity/jitter seed (--chaos-seed)
+        self.proxy_api_port = proxy_api_port   # the embedded proxy's API port (0: a free one)
 
     def start(self, target: Target, *, worker_id: str = "main", sut_env: Mapping[str, str] | None = None,
               workdir: Path | None = None) -> LocalEnvironment:
@@ -144,7 +150,8 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         t0 = time.monotonic()
         self._build_servers(backend)
         proxy_server = ProxyServer(external_url=backend.toxiproxy_url, dir=self.workdir / "proxy",
-                                   python=backend.python, tracker=self.tracker, seed=backend.proxy_seed)
+                                   python=backend.python, tracker=self.tracker, seed=backend.proxy_seed,
+                                   api_port=backend.proxy_api_port)
         self._proxy_server = proxy_server
         self._on_close("proxies", proxy_server.close)
         for name, server in self._servers.items():
@@ -196,7 +203,7 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
                 assert pg_tools is not None
                 server = LocalPostgres(dependency=dep, dir=directory, port=port, tracker=self.tracker,
                                        tools=pg_tools, run_as=pg_user, cache_dir=backend.cache_dir,
-                                       spares_dir=backend.registry.root / "pg-spares")
+                                       spares_dir=spares_root())
             elif dep.kind is DependencyKind.REDIS:
                 assert redis_server is not None
                 server = LocalRedis(name=name, dir=directory, port=port, tracker=self.tracker,

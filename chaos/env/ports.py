@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from chaos.env.base import Endpoint
+from chaos.errors import PortUnavailable
 from chaos.waiting import WaitTimeout, wait_until
 
-__all__ = ["LOOPBACK", "free_port", "port_accepts", "wait_port_closed"]
+__all__ = ["LOOPBACK", "check_port_free", "free_port", "port_accepts", "wait_port_closed"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -22,6 +24,23 @@ def free_port(host: str = LOOPBACK) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def check_port_free(port: int, *, what: str, host: str = LOOPBACK) -> None:
+    """Raise PortUnavailable unless `host:port` can be bound now, as the server about to take it would
+    (SO_REUSEADDR, like asyncio's servers: a port in TIME_WAIT counts as free).
+
+    Checked before a fixed port is handed to a child server, so a taken port is one clear line rather
+    than that server's exit; should another process win the port in between, the server's own exit
+    says so.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            problem = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used: {exc.strerror}"
+            raise PortUnavailable(what=what, host=host, port=port, problem=problem) from None
 
 
 def port_accepts(endpoint: Endpoint, *, timeout_s: float = 0.5) -> bool:

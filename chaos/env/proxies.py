@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from chaos.env.base import Endpoint
-from chaos.env.ports import LOOPBACK
+from chaos.env.ports import LOOPBACK, check_port_free
 from chaos.env.process import ManagedProcess
 from chaos.env.readiness import wait_process_ready
 from chaos.env.registry import Tracker
@@ -33,8 +33,9 @@ class ProxyServer:
     """Where the environment's proxies live. `client` and `url` are valid once `start()` returned."""
 
     def __init__(self, *, external_url: str | None, dir: Path, python: str, tracker: Tracker,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, api_port: int = 0) -> None:
         self.external = external_url is not None
+        self.api_port = api_port   # of the embedded server; 0: a free one
         self.url = external_url or ""
         self.dir = dir
         self.python = python
@@ -64,8 +65,10 @@ class ProxyServer:
             self.dir.mkdir(parents=True, exist_ok=True)
             self.ready_file.unlink(missing_ok=True)
             # --metrics: live byte counters, which fault receipts use as proof that a toxic bit
-            argv = [self.python, "-m", "chaos", "proxy", "--host", LOOPBACK, "--port", "0", "--metrics",
-                    "--ready-file", str(self.ready_file)]
+            if self.api_port:
+                check_port_free(self.api_port, what="the proxy API")
+            argv = [self.python, "-m", "chaos", "proxy", "--host", LOOPBACK, "--port", str(self.api_port),
+                    "--metrics", "--ready-file", str(self.ready_file)]
             if self.seed is not None:
                 argv += ["--seed", str(self.seed)]
             proc = ManagedProcess.start(

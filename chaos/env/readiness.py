@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from chaos.env.process import ManagedProcess
-from chaos.errors import DependencyStartTimeout
+from chaos.errors import DependencyStartTimeout, ExitedBeforeReady
 from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = ["log_tail", "wait_process_ready"]
@@ -31,8 +32,9 @@ def wait_process_ready(proc: ManagedProcess, check: Callable[[], bool], *, name:
                        interval_s: float = 0.02) -> None:
     """Poll `check` until it returns True; fail fast if the process exits, and after `timeout_s`.
 
-    Either failure raises DependencyStartTimeout naming `name`, with the last check's error and the
-    tail of the process's log, which is almost always where the reason is.
+    An exit raises ExitedBeforeReady (its exit code and when), a timeout DependencyStartTimeout (the
+    last check's error); both name `name` and quote the tail of the process's log, which is almost
+    always where the reason is.
     """
     last = ["not checked yet"]
 
@@ -54,8 +56,5 @@ def wait_process_ready(proc: ManagedProcess, check: Callable[[], bool], *, name:
         raise DependencyStartTimeout(name=name, timeout_s=timeout_s, last_error=exc.last_error,
                                      log_tail=log_tail(proc.log_path)) from None
     if outcome is _Outcome.EXITED:
-        raise DependencyStartTimeout(
-            name=name, timeout_s=timeout_s,
-            last_error=f"the process exited with code {proc.poll()} before it was ready "
-                       f"(last check: {last[0]})",
-            log_tail=log_tail(proc.log_path))
+        raise ExitedBeforeReady(name=name, exit_code=proc.poll(), after_s=time.monotonic() - proc.started_s,
+                                log_tail=log_tail(proc.log_path))

@@ -1,7 +1,7 @@
 """The on-disk registry of running environments, so nothing they started outlives its owner.
 
-Each environment writes `<root>/envs/<id>.json` (default root `/tmp/chaos-suite-<uid>`) with its
-owner process, every process group it started, its work dir and its proxies, and rewrites it
+Each environment writes `<root>/envs/<id>.json` (default root: this checkout's state dir, see
+state.py) with its owner process, every process group it started, its work dir and its proxies, and rewrites it
 whenever a group is added. `chaos down` stops detached environments from it, and every new
 environment first reaps those whose owner is dead (a SIGKILLed pytest, a crashed `chaos up`).
 """
@@ -14,15 +14,15 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from chaos.env._shm import release_segment_of, segment_exists
 from chaos.env.process import GroupRecord, ManagedProcess, group_members, process_start_ticks, reap_group
+from chaos.env.state import default_state_dir
 from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = [
@@ -38,8 +38,9 @@ __all__ = [
 log = logging.getLogger("chaos.env")
 
 
-def default_registry_root() -> Path:
-    return Path(tempfile.gettempdir()) / f"chaos-suite-{os.getuid()}"
+def default_registry_root(environ: Mapping[str, str] | None = None) -> Path:
+    """This checkout's state dir (chaos.env.state), where its registry lives."""
+    return default_state_dir(environ)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

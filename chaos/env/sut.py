@@ -59,10 +59,11 @@ class LocalSut(ServiceHandle):
                           f"{' '.join(self.command)} ---\n")
             self._proc = ManagedProcess.start(self.command, label="SUT", log_path=self.log_path,
                                               env=self.env, cwd=self.cwd,
-                                              on_start=self.tracker.process_started)
+                                              on_start=self.tracker.process_started,
+                                              name="the SUT ([service].command)")
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
-        """Wait until health (and readiness) answer 200; DependencyStartTimeout quotes the SUT's log."""
+        """Wait until health (and readiness) answer 200; a timeout or an exit quotes the SUT's log."""
         proc = self._require()
         wait_process_ready(proc, self._probe, name=f"the SUT ({self.base_url})",
                            timeout_s=timeout_s or self.service.start_timeout_s, interval_s=0.05)

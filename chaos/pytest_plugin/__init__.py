@@ -13,7 +13,7 @@ import pytest
 
 from chaos.env.signals import SigtermAsInterrupt
 from chaos.experiment import Experiment
-from chaos.pytest_plugin import checkpoints, fixtures, reporting, seeding
+from chaos.pytest_plugin import checkpoints, envfailure, fixtures, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
 from chaos.pytest_plugin.settings import (
@@ -53,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
     config.stash[CLOSERS_KEY] = contextlib.ExitStack()
     config.pluginmanager.register(fixtures, "chaos.fixtures")
+    config.pluginmanager.register(envfailure, "chaos.envfailure")   # a failed environment: one error
     config.pluginmanager.register(seeding, "chaos.seeding")   # the run seed: header, xdist workers
     config.pluginmanager.register(checkpoints, "chaos.checkpoints")   # stop conditions, --gameday
     reporting.install(config)   # journals, HTML report, terminal scorecard, JUnit properties
@@ -62,8 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """--chaos-contract NAME keeps only the experiments marked with one of the named contracts."""
-    wanted = set(config.getoption("chaos_contract") or [])
+    """--chaos-contract NAME keeps only the experiments marked with one of the named contracts
+    (names were checked against the catalog at configure time)."""
+    wanted = set(config.stash[SETTINGS_KEY].contracts)
     if not wanted:
         return
     keep: list[pytest.Item] = []

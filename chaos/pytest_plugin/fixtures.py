@@ -20,6 +20,7 @@ from chaos.experiment.checkpoints import Checkpoints
 from chaos.experiment.guards import guards_from_target
 from chaos.experiment.seeding import derive_seed, seed_environment
 from chaos.pytest_plugin.backends import start_environment
+from chaos.pytest_plugin.envfailure import remember_failure
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
 from chaos.targetfile import ContractSpec, Target
@@ -59,15 +60,22 @@ def chaos_env_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Environment]:
     """The environment of this worker, started once: SUT, dependencies, proxies. Closed at the end of
-    the session, and also from `pytest_unconfigure` should the session be interrupted."""
+    the session, and also from `pytest_unconfigure` should the session be interrupted. If it cannot
+    start, the first experiment that needs it errors with the reason and the rest are skipped."""
     worker = worker_id_of(pytestconfig)
+    backend = chaos_settings.backend
     try:
         env = start_environment(
-            chaos_settings.backend, chaos_target, worker_id=worker, sut_env=chaos_settings.sut_env,
+            backend, chaos_target, worker_id=worker, sut_env=chaos_settings.sut_env,
             workdir=tmp_path_factory.mktemp(f"env-{worker}"),
         )
     except ChaosError as exc:
-        pytest.fail(f"could not start the {chaos_settings.backend} environment: {exc}", pytrace=False)
+        failed = pytest.fail.Exception(f"could not start the {backend} environment: {exc}", pytrace=False)
+        remember_failure(pytestconfig, failed)
+        raise failed from None
+    except Exception as exc:   # a bug of ours: its traceback, but once too
+        remember_failure(pytestconfig, exc)
+        raise
     closer = pytestconfig.stash[CLOSERS_KEY]
     closer.callback(env.close)
     try:

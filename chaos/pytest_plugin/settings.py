@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from chaos.errors import ChaosError
+from chaos.errors import ChaosError, UnknownContract
 from chaos.experiment.seeding import draw_seed
 from chaos.gameday.controller import MAX_EXPERIMENT_S
-from chaos.targetfile import Target, load_target
+from chaos.targetfile import CONTRACTS, Target, load_target
 
 __all__ = ["DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY",
            "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
@@ -38,6 +38,7 @@ class ChaosSettings:
     seed_source: str = ""         # "--chaos-seed", ..., or "drawn" (printed so the run can be replayed)
     gameday: bool = False         # --gameday: an operator answers the experiments' checkpoints
     gameday_max_s: float = MAX_EXPERIMENT_S   # the game day's bound per experiment, from its first checkpoint
+    contracts: tuple[str, ...] = ()   # --chaos-contract: only these contracts' experiments (all if empty)
 
     @classmethod
     def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
@@ -68,12 +69,18 @@ class ChaosSettings:
             if not sep or not name.strip():
                 raise pytest.UsageError(f"--chaos-sut-env {item!r}: expected NAME=VALUE")
             sut_env[name.strip()] = value
+        contracts = tuple(str(name) for name in config.getoption("chaos_contract") or [])
+        for name in contracts:   # a typo would deselect everything: exit 5, "no tests ran"
+            if name not in CONTRACTS:
+                raise pytest.UsageError(str(UnknownContract(name=name, known=list(CONTRACTS),
+                                                            source="--chaos-contract")))
         seed, seed_source = _resolve_seed(config, environ)
         gameday = bool(config.getoption("gameday") or config.getini("chaos_gameday"))
         if gameday and (config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None)):
             raise pytest.UsageError(GAMEDAY_REFUSES_XDIST)
         return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env,
-                   seed=seed, seed_source=seed_source, gameday=gameday, gameday_max_s=_gameday_max_s(config))
+                   seed=seed, seed_source=seed_source, gameday=gameday, gameday_max_s=_gameday_max_s(config),
+                   contracts=contracts)
 
 
 def _gameday_max_s(config: pytest.Config) -> float:

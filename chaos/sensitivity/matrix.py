@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from chaos.errors import ChaosError, UnknownContract
 from chaos.sensitivity.outcomes import Outcome, Result, read_junit
-from chaos.targetfile import Target
+from chaos.targetfile import CONTRACTS, Target
 
 __all__ = ["Cell", "CellSpec", "Matrix", "plan", "run_cell", "run_matrix"]
 
@@ -66,7 +67,17 @@ class Matrix:
 
 
 def plan(target: Target, contracts: Sequence[str] = ()) -> list[CellSpec]:
-    """A healthy cell and one cell per declared defect, for every contract (or those named)."""
+    """A healthy cell and one cell per declared defect, for every contract (or those named).
+
+    A name that is no contract raises UnknownContract (with a did-you-mean), one the target does not
+    declare a ChaosError: either would otherwise plan 0 cells and pass.
+    """
+    for name in contracts:
+        if name not in CONTRACTS:
+            raise UnknownContract(name=name, known=list(CONTRACTS), source="--contract")
+        if name not in target.contracts:
+            raise ChaosError(f"--contract {name!r}: {target.path} declares no [contracts.{name}] "
+                             f"(declared: {', '.join(target.contracts) or 'none'})")
     cells: list[CellSpec] = []
     for name, spec in target.contracts.items():
         if contracts and name not in contracts:

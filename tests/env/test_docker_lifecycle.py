@@ -25,7 +25,7 @@ from support.envs import REFERENCE_TARGET
 from chaos.env.docker import DockerBackend, reap_orphaned_projects
 from chaos.env.docker._container import PROJECT_LABEL
 from chaos.env.process import process_start_ticks
-from chaos.errors import DependencyStartTimeout
+from chaos.errors import StartFailed
 from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
@@ -81,7 +81,7 @@ def test_failed_start_quotes_the_log_and_leaves_nothing(client: docker.DockerCli
     """An invalid configuration makes the service exit at once: the error says so, with its log."""
     target = load_target(REFERENCE_TARGET)
     backend = DockerBackend()
-    with pytest.raises(DependencyStartTimeout) as caught:
+    with pytest.raises(StartFailed) as caught:
         backend.start(target, worker_id="gw-fail", sut_env={"DB_POOL_MAX_SIZE": "zero"},
                       workdir=tmp_path / "work")
     message = str(caught.value)

@@ -40,7 +40,7 @@ class Footprint:
 
 def chaos_up(state: Path, ready: Path, *extra: str) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "chaos", "up", "--target", str(TINY_TARGET), "--state-dir", str(state),
-            "--ready-file", str(ready), *extra]
+            "--ready-file", str(ready), "--proxy-port", "0", *extra]
     return subprocess.Popen(argv, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -129,7 +129,8 @@ def test_sigkilled_owner_is_cleaned_by_chaos_down(tmp_path: Path) -> None:
 def test_detach_then_down(tmp_path: Path) -> None:
     state = tmp_path / "state"
     up = subprocess.run([sys.executable, "-m", "chaos", "up", "--detach", "--target", str(TINY_TARGET),
-                         "--state-dir", str(state)], capture_output=True, text=True, timeout=120, check=False)
+                         "--state-dir", str(state), "--proxy-port", "0"],
+                        capture_output=True, text=True, timeout=120, check=False)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "is up in the background" in up.stdout
     seen = footprint(Registry(state))

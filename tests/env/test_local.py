@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import signal
 import socket
 import threading
@@ -18,7 +20,7 @@ from chaos.env import Environment, HttpUpstreamHandle, PostgresHandle, RedisHand
 from chaos.env.local import LocalBackend, LocalEnvironment
 from chaos.env.process import group_members
 from chaos.env.registry import Registry
-from chaos.errors import DependencyStartTimeout
+from chaos.errors import CommandNotRunnable, DependencyStartTimeout, ExitedBeforeReady
 from chaos.proxy import EmbeddedProxy, ToxiproxyClient
 from chaos.targetfile import load_target
 from chaos.waiting import wait_until
@@ -194,11 +196,37 @@ def test_sut_that_exits_at_once_fails_fast_quoting_its_log(registry: Registry, t
         health = "/health"
         start_timeout_s = 20
     '''.replace("\n        ", "\n")))
-    with pytest.raises(DependencyStartTimeout) as info:
+    with pytest.raises(ExitedBeforeReady) as info:
         LocalBackend(registry=registry).start(target, workdir=tmp_path / "work")
     message = str(info.value)
-    assert "exited with code 3" in message
+    assert re.match(r"the SUT \(http://127\.0\.0\.1:\d+\) exited with code 3 after \d+\.\d s, before it was ready\n",
+                    message), message
+    assert info.value.after_s < 20   # what the old message claimed: "not ready after 20 s"
+    assert "not ready" not in message
     assert "boom: config missing" in message
+    assert not (tmp_path / "work").exists()
+    assert list(registry.records()) == []
+
+
+@pytest.mark.parametrize(("command", "problem"), [
+    (["no-such-program-for-chaos"], "'no-such-program-for-chaos' was not found on PATH"),
+    (["./not-executable.sh"], "'./not-executable.sh' is not executable (permission denied)"),
+    (["/nonexistent/for-chaos/run"], "'/nonexistent/for-chaos/run' does not exist"),
+])
+def test_sut_command_that_cannot_run_is_one_clear_error(registry: Registry, tmp_path: Path, command: list[str],
+                                                        problem: str) -> None:
+    """The exec failure itself. The loader checks the command too; the environment must not rely on
+    that (the file may change in between), so the command is put in after loading."""
+    (tmp_path / "not-executable.sh").write_text("#!/bin/sh\nexit 0\n")
+    loaded = load_target(write_target(tmp_path, '''
+        command = ["{python}", "-c", "pass"]
+        url = "http://127.0.0.1:{port}"
+        health = "/health"
+    '''.replace("\n        ", "\n")))
+    target = dataclasses.replace(loaded, service=dataclasses.replace(loaded.service, command=tuple(command)))
+    with pytest.raises(CommandNotRunnable) as info:
+        LocalBackend(registry=registry).start(target, workdir=tmp_path / "work")
+    assert str(info.value) == f"cannot start the SUT ([service].command): {problem}"
     assert not (tmp_path / "work").exists()
     assert list(registry.records()) == []
 

@@ -44,6 +44,28 @@ def test_reap_escalates_to_sigkill(tmp_path: Path) -> None:
     assert not group_members(proc.pgid)
 
 
+def blocked_signals(pid: int) -> int:
+    """The SigBlk mask of `pid`, from /proc."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("SigBlk:"))
+    return int(line.split()[1], 16)
+
+
+def test_child_started_while_sigterm_is_blocked_still_gets_it(tmp_path: Path) -> None:
+    """A fault's revert blocks SIGINT/SIGTERM while it restarts the SUT; the SUT must not inherit that."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        proc = ManagedProcess.start(["sleep", "60"], label="born blocked", log_path=tmp_path / "log")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    try:
+        assert blocked_signals(proc.pid) == 0
+        proc.signal(signal.SIGTERM)
+        assert proc.wait(5) == -signal.SIGTERM   # a blocked SIGTERM would leave it sleeping
+    finally:
+        proc.reap(grace_s=0.0, sig=signal.SIGKILL)
+
+
 def test_sigstopped_group_is_still_reaped(tmp_path: Path) -> None:
     proc = ManagedProcess.start(["sleep", "60"], label="stopped", log_path=tmp_path / "log")
     proc.signal_group(signal.SIGSTOP)

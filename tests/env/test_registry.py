@@ -1,20 +1,28 @@
-"""The on-disk registry: records, and reaping environments whose owner died."""
+"""The on-disk registry: records, reaping environments whose owner died, one state dir per checkout."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from support.envs import write_target
+from support.envs import HTTP_ONLY_DEPS, HTTP_ONLY_SERVICE, write_target
 
+from chaos import __version__
 from chaos.env.local import LocalBackend
 from chaos.env.process import GroupRecord, group_members, process_start_ticks
 from chaos.env.registry import EnvRecord, Registry
+from chaos.env.state import checkout_key, checkout_root, default_state_dir, user_temp_dir
 from chaos.targetfile import load_target
+
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -94,3 +102,68 @@ health = "/"
     with LocalBackend(registry=registry).start(target) as env:
         assert any("killed sleep" in line for line in env.reaped)
     assert sleeper.wait(5) is not None
+
+
+# --- state per checkout ---------------------------------------------------------------------------------
+
+def test_state_dir_precedence(tmp_path: Path) -> None:
+    """CHAOS_STATE_DIR as given; else a private XDG_RUNTIME_DIR; else the temp dir; the checkout in both."""
+    key = checkout_key()
+    assert re.fullmatch(rf"{re.escape(checkout_root().name)}-[0-9a-f]{{12}}", key)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    assert default_state_dir({"CHAOS_STATE_DIR": str(tmp_path / "mine"), "XDG_RUNTIME_DIR": str(runtime)}) == \
+        tmp_path / "mine"
+    assert default_state_dir({"XDG_RUNTIME_DIR": str(runtime)}) == runtime / "chaos-suite" / key
+    runtime.chmod(0o755)   # not a runtime dir the spec allows: others could read the registry
+    assert default_state_dir({"XDG_RUNTIME_DIR": str(runtime)}) == user_temp_dir() / key
+    assert default_state_dir({}) == user_temp_dir() / key
+    assert default_state_dir({}, root=tmp_path / "a") != default_state_dir({}, root=tmp_path / "b")
+
+
+def copy_checkout(root: Path) -> Path:
+    """A second checkout: the package copied, so `python -m chaos` run there imports this copy."""
+    shutil.copytree(CHECKOUT / "chaos", root / "chaos", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def chaos_in(checkout: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "chaos", *args], cwd=checkout, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_two_checkouts_do_not_see_each_others_environments(tmp_path: Path) -> None:
+    """Two checkouts, one user, one temp dir, the default state dirs: `ls`, `down` and `down --all` in
+    one never reach the other's environment."""
+    target = write_target(tmp_path, HTTP_ONLY_SERVICE, deps=HTTP_ONLY_DEPS)
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("CHAOS_STATE_DIR", "XDG_RUNTIME_DIR", "TOXIPROXY_URL")}
+    env["TMPDIR"] = str(tmp_path / "tmp")
+    a, b = copy_checkout(tmp_path / "a"), copy_checkout(tmp_path / "b")
+    assert chaos_in(a, env, "--version").stdout.startswith(f"chaos-suite {__version__} (checkout {a},")
+    ids = {}
+    try:
+        for checkout in (a, b):
+            up = chaos_in(checkout, env, "up", "--detach", "--target", str(target), "--proxy-port", "0",
+                          "--ready-file", str(checkout / "ready.json"))
+            assert up.returncode == 0, up.stdout + up.stderr
+            ids[checkout] = json.loads((checkout / "ready.json").read_text())["env_id"]
+        for mine, other in ((a, b), (b, a)):
+            listed = [row["env_id"] for row in json.loads(chaos_in(mine, env, "ls", "--json").stdout)]
+            assert listed == [ids[mine]]
+            assert ids[other] not in chaos_in(mine, env, "ls").stdout
+
+        down = chaos_in(a, env, "down", "--all")
+        assert down.returncode == 0, down.stderr
+        assert f"stopped {ids[a]} (owner pid " in down.stdout
+        assert ids[b] not in down.stdout
+        (still,) = json.loads(chaos_in(b, env, "ls", "--json").stdout)
+        assert (still["env_id"], still["owner_alive"]) == (ids[b], True)
+        assert httpx.get(still["urls"]["sut"], timeout=5).status_code == 200
+    finally:
+        for checkout in (b, a):
+            chaos_in(checkout, env, "down")
+    base = tmp_path / "tmp" / f"chaos-suite-{os.getuid()}"
+    assert sorted(p.name for p in base.iterdir() if p.name != "pg-spares") == sorted(
+        [checkout_key(a), checkout_key(b)])
+    assert all(json.loads(chaos_in(c, env, "ls", "--json").stdout) == [] for c in (a, b))

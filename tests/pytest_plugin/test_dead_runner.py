@@ -4,7 +4,7 @@ within the lease, and the next run reaps the environment the dead runner started
 Honest set-up: the proxy must outlive the runner, so it is a standalone `chaos proxy` started here
 (its own session, not a child of the runner), used by the runner through TOXIPROXY_URL as a shared
 Toxiproxy would be. The runner is a real pytest with the plugin, an environment and a ToxicFault;
-TMPDIR isolates its registry (tempfile.gettempdir()) from every other run on the machine.
+CHAOS_STATE_DIR isolates its registry from every other run on the machine, TMPDIR its work dirs.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def runner(tmp_path: Path, test_file: Path, proxy_url: str, **extra_env: str) ->
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(test_file),
          "--chaos-target", str(target), f"--basetemp={tmp_path / 'base'}"],
-        cwd=tmp_path, env={**os.environ, "TOXIPROXY_URL": proxy_url, "TMPDIR": str(tmp_path / "tmp"), **extra_env},
+        cwd=tmp_path, env={**os.environ, "TOXIPROXY_URL": proxy_url, "TMPDIR": str(tmp_path / "tmp"),
+                           "CHAOS_STATE_DIR": str(tmp_path / "state"), **extra_env},
         start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -125,7 +126,7 @@ def test_sigkilled_runner_leaves_no_fault_and_its_environment_is_reaped(tmp_path
         assert client.leases() == []
 
         # what the dead runner left: its proxy on the shared server, its work dir, its registry record
-        registry = Registry(tmp_path / "tmp" / f"chaos-suite-{os.getuid()}")
+        registry = Registry(tmp_path / "state")
         (record,) = list(registry.records())
         assert not record.owner_alive()
         assert info["proxy"] in client.proxies()

@@ -89,3 +89,32 @@ def test_passing_contract_passes(experiment, contract):
     assert "FAILED: the promise: it broke" in out
     assert "+1.000 s GET /x -> 500" in out
     assert "def test_broken_contract_fails_with_its_evidence" not in out   # no traceback, the evidence
+
+
+def test_an_unknown_contract_is_a_usage_error_with_a_did_you_mean(tmp_path: Path) -> None:
+    """Not "everything deselected, exit 5": the typo is named, with the contract it probably meant."""
+    done = pytest_run(ROOT / "experiments", "--chaos-contract", "cache_falback", cwd=tmp_path)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "--chaos-contract 'cache_falback': no such contract; did you mean 'cache_fallback'?" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_failed_environment_is_one_error_with_its_log_and_the_rest_skip(tmp_path: Path) -> None:
+    """A service that exits at once: one error saying so (not "not ready after 20 s"), with the log
+    tail, in the first experiment; every other experiment skips under that one reason."""
+    crash = '["{python}", "-c", "import sys; print(\'boom: no config\', flush=True); sys.exit(3)"]'
+    text = REFERENCE.read_text().replace('cwd = ".."', f'cwd = "{ROOT / "fixtures"}"')
+    target = tmp_path / "chaos.toml"
+    target.write_text(text.replace('command = ["{python}", "-m", "sut"]', f"command = {crash}"))
+    done = pytest_run(ROOT / "experiments", "--chaos-target", target, "-n", "0", cwd=tmp_path)
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert re.search(r"14 skipped, 1 error in ", out), out
+    (first,) = re.findall(r"ERROR at setup of (\w+)", out)
+    assert re.search(r"could not start the local environment: the SUT \(http://127\.0\.0\.1:\d+\) exited with "
+                     r"code 3 after \d+\.\d s, before it was ready\n--- last lines of ", out), out
+    assert out.count("\nboom: no config\n") == 1              # the log tail, once
+    assert "not ready after" not in out
+    assert re.search(rf"SKIPPED \[14\] .*: not run: could not start the local environment: the SUT .* exited "
+                     rf"with code 3 .*\(reported once, as the error of experiments/\w+\.py::{first}\)", out), out
+    assert len(out.splitlines()) < 80, out                    # it was 3,415 lines for 15 errors

@@ -28,6 +28,17 @@ def sut_environ(pid: int) -> dict[str, str]:
     return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
 
 
+# A quick target for CLI tests: http.server as the SUT, the fake external API as its only dependency.
+HTTP_ONLY_SERVICE = '''command = ["{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}"]
+url = "http://127.0.0.1:{port}"
+health = "/"
+shutdown_grace_s = 3
+[service.env]
+EXTERNAL_API_URL = "{external.url}"
+'''
+HTTP_ONLY_DEPS = '[dependencies.external]\nkind = "http"\n'
+
+
 def write_target(directory: Path, service: str, *, deps: str = "") -> Path:
     """A target file with the given [service] body (and optional dependency tables)."""
     path = directory / "chaos.toml"

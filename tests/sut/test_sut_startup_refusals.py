@@ -19,7 +19,9 @@ def run_sut(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(("extra", "needle"), [
-    ({"SUT_DEFECTS": "no_pool_timeout,no_such_defect"}, "SUT_DEFECTS: unknown defect 'no_such_defect'"),
+    ({"SUT_DEFECTS": "no_pool_timeout,no_such_defect"}, "SUT_DEFECTS: unknown defect 'no_such_defect' (known: "),
+    ({"SUT_DEFECTS": "no_pool_timout"},
+     "SUT_DEFECTS: unknown defect 'no_pool_timout'; did you mean 'no_pool_timeout'? (known: "),
     ({"DB_POOL_MAX_SIZE": "0"}, "DB_POOL_MAX_SIZE: expected an integer >= 1, got 0"),
     ({"LOGIN_LOCKED_STATUS": "418"}, "LOGIN_LOCKED_STATUS: expected one of 423, 429"),
 ])

@@ -3,10 +3,11 @@
 The container is found by its compose labels (project + service) and found again when Compose
 recreated it, so a handle stays valid across `up --force-recreate`.
 
-Two ways to end a container's process are kept apart on purpose (issue 6; measured in
-docker-here.md): a signal delivered to the container's main process (`deliver_signal`), after which
-the engine applies the restart policy as it would to a crash, and an operator stop or `docker kill`
-(`stop`, `kill_via_engine`), which the engine records as a manual stop and never restarts.
+Two ways to end a container's process are kept apart on purpose (issue 6; measured on Docker
+20.10 with restart policy `always`): a signal delivered to the container's main process
+(`deliver_signal`), after which the engine applies the restart policy as it would to a crash, and an
+operator stop or `docker kill` (`stop`, `kill_via_engine`), which the engine records as a manual stop
+and never restarts.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from chaos.env.docker._container import ServiceContainer, SignalRoute, exit_code_from_status
 from chaos.env.service import ServiceHandle
-from chaos.errors import DependencyStartTimeout, EngineError
+from chaos.errors import DependencyStartTimeout, EngineError, ExitedBeforeReady
 from chaos.targetfile import Service
 from chaos.waiting import WaitTimeout, wait_until
 
@@ -60,7 +60,7 @@ class DockerSut(ServiceHandle):
     # --- readiness ---------------------------------------------------------------------------------
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
-        """Until health (and readiness) answer 200; DependencyStartTimeout quotes the container's log.
+        """Until health (and readiness) answer 200; a timeout or an exit quotes the container's log.
 
         Fails fast when the container stopped for good (exited, and no restart is coming)."""
         timeout = timeout_s or self.service.start_timeout_s
@@ -89,9 +89,8 @@ class DockerSut(ServiceHandle):
             raise DependencyStartTimeout(name=name, timeout_s=timeout, last_error=last[0],
                                          log_tail=self.logs(tail=_LOG_TAIL_LINES)) from None
         if outcome is _Outcome.EXITED:
-            raise DependencyStartTimeout(name=name, timeout_s=timeout,
-                                         last_error=f"{last[0]} before it was ready",
-                                         log_tail=self.logs(tail=_LOG_TAIL_LINES))
+            raise ExitedBeforeReady(name=name, exit_code=self.exit_code(), after_s=time.time() - self._epoch,
+                                    log_tail=self.logs(tail=_LOG_TAIL_LINES))
 
     # --- SutHandle ---------------------------------------------------------------------------------
 
