@@ -217,7 +217,9 @@ _CATALOG = (
                 _p("max_attempts", _C, Role.SETTING, "the service's attempts per call (first + retries)",
                    required=True),
                 _p("retry_after_s", _S, Role.KNOB, "the Retry-After the fake API sends", default=0.5),
-                _answer("healthy")),
+                # degraded: the steady state must not be a fallback already (a breaker an earlier
+                # experiment opened would keep every call from the upstream, and nothing could retry)
+                _answer("healthy"), _answer("degraded")),
     ),
     _contract(
         "graceful_drain",
