@@ -17,7 +17,7 @@ from typing import Final
 from chaos.contracts import Status, Verdict
 from chaos.exits import exited
 from chaos.report.figures import allowance_text, format_seconds
-from chaos.report.journal import Journal, MarginRule, Outcome
+from chaos.report.journal import Journal, MarginRule, Outcome, ProcessLog
 from chaos.report.judgement import Judgement, judgement_of
 from chaos.report.overlay import race_winner
 from chaos.report.plot import StatusClass, status_counts, timeline_svg
@@ -231,6 +231,8 @@ def _experiment(journal: Journal) -> str:
     if journal.notes:
         parts.append(element("h3", "Notes"))
         parts.append(element("ul", [element("li", text(n)) for n in journal.notes]))
+    for log in journal.logs:
+        parts.append(_log(log, journal.outcome))
     if journal.contract is not None and journal.contract.params:
         params = [element("tr", [element("th", text(k)), element("td", text(v))])
                   for k, v in journal.contract.params.items()]
@@ -241,6 +243,18 @@ def _experiment(journal: Journal) -> str:
         ]))
     return element("section", parts, class_=f"card experiment o-{outcome}", id=nodeid_slug(journal.nodeid),
                    data_outcome=str(outcome))
+
+
+def _log(log: ProcessLog, outcome: Outcome) -> str:
+    """One process's log of the experiment, folded (open when the experiment did not pass)."""
+    what = f"log of {log.process}: {log.lines} lines during the experiment"
+    if log.truncated:
+        what += ", the end shown"
+    if log.kept_at:
+        what += f"; the whole log is kept at {log.kept_at}"
+    return element("details", [element("summary", text(what)), element("pre", text(log.text or "(nothing written)"))],
+                   open=outcome is not Outcome.PASSED and bool(log.text), class_="process-log",
+                   data_process=log.process)
 
 
 def _verdict(verdict: Verdict, rule: MarginRule | None) -> str:
