@@ -29,7 +29,7 @@ from chaos.env.base import DependencyHandle, Environment, HttpUpstreamHandle, Po
 from chaos.errors import ChaosError
 from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
 from chaos.experiment.guards import Guard, Trip
-from chaos.experiment.isolation import warm_up
+from chaos.experiment.isolation import WARM_UP_BOUND_S, warm_up
 from chaos.experiment.monitor import GuardMonitor
 from chaos.experiment.requests import build_request
 from chaos.experiment.seeding import derive_seed, draw_seed, run_token
@@ -354,9 +354,10 @@ class Experiment:
         return pid
 
     # --- isolation, steady state and verdicts ------------------------------------------------------
-    def prove_healthy(self) -> None:
+    def prove_healthy(self, *, bound_s: float = WARM_UP_BOUND_S) -> None:
         """Before anything else: the service answers healthy again, whatever the last experiment left
-        (chaos.experiment.isolation states the rule; `[service].restart` chooses it)."""
+        (chaos.experiment.isolation states the rule; `[service].restart` chooses it). `bound_s` is
+        how long each warm-up may take."""
         service = self.env.target.service
         if service.restart is RestartRule.ALWAYS:
             self.env.sut.restart()
@@ -366,7 +367,7 @@ class Experiment:
         probe = candidate if candidate is not None and candidate.method in SAFE_METHODS else self.health_request()
         width = max(4, self.env.target.load.concurrency)
         result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width, timeline=self.timeline,
-                         max_latency_s=service.healthy_within_s)
+                         max_latency_s=service.healthy_within_s, bound_s=bound_s)
         if not result.healthy and service.restart is RestartRule.WHEN_UNHEALTHY:
             self.notes.append(
                 f"restarted the service: not healthy after {result.elapsed_s:.1f} s of warm-up "
@@ -374,7 +375,7 @@ class Experiment:
                 f"{answer_line(self.timeline, result.offenders[0], self.steady_answer())})")
             self.env.sut.restart()
             result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width,
-                             timeline=self.timeline, max_latency_s=service.healthy_within_s)
+                             timeline=self.timeline, max_latency_s=service.healthy_within_s, bound_s=bound_s)
         if not result.healthy:
             self.healthy_before = False
             self.verdicts.append(Verdict(
