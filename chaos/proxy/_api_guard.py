@@ -28,6 +28,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 __all__ = ["BUSY_RESPONSE", "Guard", "GuardedSite", "ParserErrorLogger", "guard_of"]
 
 log = logging.getLogger("chaos.proxy.api")
+_DETAIL_MAX_CHARS = 200  # of aiohttp's message, which can quote a whole bad header line
 
 BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
                  b"Content-Length: 34\r\nConnection: close\r\n\r\ntoo many connections to the API\r\n\r\n")
@@ -139,7 +140,16 @@ class ParserErrorLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
         if isinstance(exc_info, HttpProcessingError):
-            self.logger.debug("API: malformed request answered %s: %s", exc_info.code,
-                              exc_info.message.splitlines()[0] if exc_info.message else type(exc_info).__name__)
-            return
-        self.logger.error(msg, *args, exc_info=exc_info, **kwargs)
+            self._malformed(exc_info)
+        else:
+            self.logger.error(msg, *args, exc_info=exc_info, **kwargs)
+
+    def debug(self, msg: object, *args: object, exc_info: Any = None, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError):  # aiohttp's own choice for TLS on a plain port
+            self._malformed(exc_info)
+        else:
+            self.logger.debug(msg, *args, exc_info=exc_info, **kwargs)
+
+    def _malformed(self, exc: HttpProcessingError) -> None:
+        what = " ".join(str(exc.message).split())[:_DETAIL_MAX_CHARS] or type(exc).__name__
+        self.logger.debug("API: malformed request answered %s: %s", exc.code, what)

@@ -73,8 +73,11 @@ class Route:
 def render_error(error: ToxiproxyApiError) -> web.Response:
     """Every API error as Toxiproxy writes it: JSON text through Go's http.Error."""
     body = codec.dumps({"error": error.message, "status": error.status}) + b"\n"
-    return web.Response(status=error.status, body=body, headers={
+    response = web.Response(status=error.status, body=body, headers={
         "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"})
+    if error.status in (408, 413):
+        response.force_close()  # the body was not read to its end: the connection cannot carry another request
+    return response
 
 
 def _json(value: object, status: int = 200) -> web.Response:

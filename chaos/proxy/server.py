@@ -49,6 +49,7 @@ SHUTDOWN_GRACE_S = 2.0  # in-flight API calls get this long when the server stop
 HEADER_TIMEOUT_S = 15.0  # Go's ReadTimeout in Toxiproxy: a request head must arrive within this
 MAX_API_CONNECTIONS = 256  # far above what test runners open (one or two per worker)
 KEEPALIVE_S = 60.0  # Go's IdleTimeout in Toxiproxy
+LINGER_S = 2.0  # reading what is left of a refused body before closing (aiohttp's default 10 s)
 OPEN_RELAY_WARNING = ("an unauthenticated Toxiproxy API on a network is an open relay: anyone who reaches "
                       "it can make this machine connect anywhere its network reaches")
 
@@ -100,7 +101,7 @@ class ProxyServer:
                              "allow it explicitly with --allow-remote (allow_remote=True)")
         app = build_app(self.proxies, self.traffic, metrics_enabled=self.metrics, leases=self.leases)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=KEEPALIVE_S,
-                               shutdown_timeout=SHUTDOWN_GRACE_S,
+                               lingering_time=LINGER_S, shutdown_timeout=SHUTDOWN_GRACE_S,
                                logger=ParserErrorLogger(logging.getLogger("chaos.proxy.api"), {}))
         await runner.setup()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
