@@ -51,6 +51,14 @@ class Proxy:
     def connections(self) -> int:
         return len(self._connections)
 
+    def bound(self) -> tuple[str, int] | None:
+        """The address the listening socket really has (None while disabled): what checks that
+        nothing listens off loopback read, rather than the `listen` string the API shows."""
+        if self._sock is None:
+            return None
+        host, port = self._sock.getsockname()[:2]
+        return str(host), int(port)
+
     async def start(self) -> bool:
         """Listen; False if already listening. Raises ToxiproxyApiError 500 if binding fails."""
         if self.enabled:
