@@ -1,16 +1,21 @@
 """The Toxiproxy 2.x HTTP API on aiohttp: every route in one table, every error through one renderer.
 
-Wire details kept from Toxiproxy 2.12 (shared/reference/toxiproxy-api.md): status codes (proxy
-create 201, toxic create 200, deletes and reset 204), compact JSON bodies in Go's field order,
-errors as `{"error": ..., "status": N}` + newline under `text/plain; charset=utf-8` with
+Wire details kept from Toxiproxy 2.12, which clients depend on: status codes (proxy create 201,
+toxic create 200, deletes and reset 204), compact JSON bodies in Go's field order, errors as
+`{"error": ..., "status": N}` + newline under `text/plain; charset=utf-8` with
 `X-Content-Type-Options: nosniff` (Go's http.Error), the populate error as JSON with `proxies`,
 `X-Toxiproxy-Request-Id` on responses, 403 "User agent not allowed" for `Mozilla/` user agents on
 known routes, mux's `404 page not found` for unknown paths and an empty 405 for a wrong method, a
 25 s handler deadline answered with Go's 503 HTML page, and /metrics only when enabled (else 404).
 
-Divergences, all answering 400 where Toxiproxy crashes or stores nonsense: negative or non-integer
-toxic attributes, unknown attribute names, slicer average_size <= 0 or size_variation >=
-average_size, toxicity outside [0, 1]. The request id is also set on 404/405 answers.
+Divergences, all answering 4xx where Toxiproxy crashes, stores nonsense or answers 500 (see
+chaos/proxy/README.md, "Hostile input"): negative, non-integer or beyond-int64 toxic attributes,
+unknown attribute names, slicer average_size <= 0 or size_variation > average_size, toxicity
+outside [0, 1]; names outside their alphabet (`names`), bodies past their limits (`body`), listen
+addresses that are malformed or not allowed (`addresses`). A request body must arrive within
+BODY_TIMEOUT_S (408). Error messages name what they are about ("proxy not found: redis", the known
+types after "invalid toxic type"). The request id is also set on 404/405 answers. Every change
+is logged at INFO.
 
 Chaos extensions (chaos/proxy/README.md), absent when the app is built without a lease book (a
 server behaving exactly like Toxiproxy, which ignores the extra keys): `lease_s` on toxic create
@@ -31,10 +36,13 @@ from aiohttp import web
 
 from chaos.errors import ToxiproxyApiError
 from chaos.proxy import codec
+from chaos.proxy._api_guard import guard_of
+from chaos.proxy.body import MAX_BODY_BYTES
 from chaos.proxy.collection import ProxyCollection
 from chaos.proxy.leases import LeaseBook, LeaseKind
 from chaos.proxy.metrics import CONTENT_TYPE, LIVE_HEADER, LIVE_VALUE, Traffic
 from chaos.proxy.proxy import Proxy
+from chaos.proxy.toxic_collection import ToxicEntry
 
 __all__ = ["EXTENSION_ROUTES", "ROUTES", "TOXIPROXY_VERSION", "build_app", "render_error"]
 
@@ -42,6 +50,7 @@ log = logging.getLogger(__name__)
 
 TOXIPROXY_VERSION = "2.12.0"  # the wire behaviour we match; clients gate features on it
 HANDLER_TIMEOUT_S = 25.0  # Toxiproxy's http.TimeoutHandler
+BODY_TIMEOUT_S = 15.0  # Toxiproxy's ReadTimeout: a body still arriving after this is a 408
 _TIMEOUT_BODY = "<html><head><title>Timeout</title></head><body><h1>Timeout</h1></body></html>"
 
 COLLECTION = web.AppKey("collection", ProxyCollection)
@@ -64,8 +73,11 @@ class Route:
 def render_error(error: ToxiproxyApiError) -> web.Response:
     """Every API error as Toxiproxy writes it: JSON text through Go's http.Error."""
     body = codec.dumps({"error": error.message, "status": error.status}) + b"\n"
-    return web.Response(status=error.status, body=body, headers={
+    response = web.Response(status=error.status, body=body, headers={
         "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"})
+    if error.status in (408, 413):
+        response.force_close()  # the body was not read to its end: the connection cannot carry another request
+    return response
 
 
 def _json(value: object, status: int = 200) -> web.Response:
@@ -81,6 +93,30 @@ def _leases(request: web.Request) -> LeaseBook | None:
     return request.app.get(LEASES)
 
 
+async def _body(request: web.Request) -> bytes:
+    """The request body, within MAX_BODY_BYTES (413) and BODY_TIMEOUT_S (408), so a client that
+    stalls mid-body frees its handler instead of holding it until the connection dies."""
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            return await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise ToxiproxyApiError(status=413, message=f"bad request body: larger than {MAX_BODY_BYTES} bytes") from exc
+    except TimeoutError as exc:
+        raise ToxiproxyApiError(status=408, message=f"bad request body: not received within "
+                                                    f"{BODY_TIMEOUT_S:g} s") from exc
+
+
+def _describe(proxy: Proxy) -> str:
+    state = "enabled" if proxy.enabled else "disabled"
+    accepting = "" if proxy.accepting else ", not accepting"
+    return f"listen {proxy.listen}, upstream {proxy.upstream}, {state}{accepting}"
+
+
+def _toxic_line(entry: ToxicEntry) -> str:
+    attributes = ", ".join(f"{k}={v}" for k, v in entry.toxic.attributes().items()) or "no attributes"
+    return f"{entry.type} {entry.stream}, toxicity {entry.toxicity:g}, {attributes}"
+
+
 # --- handlers (Toxiproxy's names) -------------------------------------------------------------
 
 
@@ -88,7 +124,9 @@ async def reset_state(request: web.Request) -> web.StreamResponse:
     leases = _leases(request)
     if leases is not None:
         leases.clear()
-    await _collection(request).reset()
+    failed = await _collection(request).reset()  # each failure already logged as a warning
+    log.info("reset: every proxy enabled, every toxic removed%s",
+             f" ({len(failed)} could not listen again)" if failed else "")
     return web.Response(status=204)
 
 
@@ -98,8 +136,9 @@ async def proxy_index(request: web.Request) -> web.StreamResponse:
 
 
 async def proxy_create(request: web.Request) -> web.StreamResponse:
-    spec = codec.proxy_create_spec(await request.read())
+    spec = codec.proxy_create_spec(await _body(request))
     proxy = await _collection(request).add(spec)
+    log.info("proxy %s created: %s", proxy.name, _describe(proxy))
     return _json(codec.proxy_json(proxy, _leases(request)), status=201)
 
 
@@ -108,11 +147,14 @@ async def populate(request: web.Request) -> web.StreamResponse:
     proxies: list[Proxy]
     error: ToxiproxyApiError | None
     try:
-        specs = codec.populate_specs(await request.read())
+        specs = codec.populate_specs(await _body(request))
+        proxies, error = await collection.populate(specs)
     except ToxiproxyApiError as exc:
         proxies, error = [], exc
-    else:
-        proxies, error = await collection.populate(specs)
+    for proxy in proxies:
+        log.info("populate: proxy %s: %s", proxy.name, _describe(proxy))
+    if error is not None:
+        log.info("populate stopped: %s", error.message)
     body: dict[str, object] = {}
     if error is not None:
         body = {"error": error.message, "status": error.status}
@@ -127,7 +169,7 @@ async def proxy_show(request: web.Request) -> web.StreamResponse:
 async def proxy_update(request: web.Request) -> web.StreamResponse:
     collection = _collection(request)
     proxy = collection.get(request.match_info["proxy"])
-    body = await request.read()
+    body = await _body(request)
     spec = codec.proxy_update_spec(body, proxy)
     leases = _leases(request)
     ext = codec.proxy_extensions(body) if leases is not None else codec.ProxyExtensions()
@@ -146,11 +188,15 @@ async def proxy_update(request: web.Request) -> web.StreamResponse:
                 leases.grant(LeaseKind.PROXY_DISABLED, proxy, ext.lease_s)
             if ext.accept is False:
                 leases.grant(LeaseKind.NOT_ACCEPTING, proxy, ext.lease_s)
+    log.info("proxy %s updated: %s%s", proxy.name, _describe(proxy),
+             f", lease {ext.lease_s:g} s" if leases is not None and ext.lease_s is not None else "")
     return _json(codec.proxy_json(proxy, leases))
 
 
 async def proxy_delete(request: web.Request) -> web.StreamResponse:
-    await _collection(request).remove(request.match_info["proxy"])
+    name = request.match_info["proxy"]
+    await _collection(request).remove(name)
+    log.info("proxy %s deleted", name)
     return web.Response(status=204)
 
 
@@ -162,13 +208,15 @@ async def toxic_index(request: web.Request) -> web.StreamResponse:
 
 async def toxic_create(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
-    body = await request.read()
+    body = await _body(request)
     spec = codec.toxic_spec(body)
     leases = _leases(request)
     lease_s = codec.lease_seconds(body) if leases is not None else None  # checked before anything changes
     entry = await proxy.toxics.add(spec)
     if leases is not None and lease_s is not None:
         leases.grant(LeaseKind.TOXIC, proxy, lease_s, entry.name)
+    log.info("toxic %s added to proxy %s: %s%s", entry.name, proxy.name, _toxic_line(entry),
+             f", lease {lease_s:g} s" if lease_s is not None else "")
     return _json(codec.toxic_json(entry, proxy, leases))
 
 
@@ -181,13 +229,15 @@ async def toxic_update(request: web.Request) -> web.StreamResponse:
     proxy = _collection(request).get(request.match_info["proxy"])
     name = request.match_info["toxic"]
     proxy.toxics.get(name)  # 404 before the body is read, as Toxiproxy checks
-    body = await request.read()
+    body = await _body(request)
     change = codec.toxic_change(body)
     leases = _leases(request)
     lease_s = codec.lease_seconds(body) if leases is not None else None
     entry = await proxy.toxics.update(name, attributes=change.attributes, toxicity=change.toxicity)
     if leases is not None and lease_s is not None:
         leases.grant(LeaseKind.TOXIC, proxy, lease_s, entry.name)
+    log.info("toxic %s updated on proxy %s: %s%s", entry.name, proxy.name, _toxic_line(entry),
+             f", lease {lease_s:g} s" if lease_s is not None else "")
     return _json(codec.toxic_json(entry, proxy, leases))
 
 
@@ -198,6 +248,7 @@ async def toxic_delete(request: web.Request) -> web.StreamResponse:
     leases = _leases(request)
     if leases is not None:
         leases.drop(LeaseKind.TOXIC, proxy, name)
+    log.info("toxic %s removed from proxy %s", name, proxy.name)
     return web.Response(status=204)
 
 
@@ -209,7 +260,7 @@ async def lease_index(request: web.Request) -> web.StreamResponse:
 
 async def lease_renew(request: web.Request) -> web.StreamResponse:
     leases = request.app[LEASES]
-    lease = leases.renew(request.match_info["lease"], codec.lease_seconds(await request.read()))
+    lease = leases.renew(request.match_info["lease"], codec.lease_seconds(await _body(request)))
     return _json(lease.to_json(leases.clock()))
 
 
@@ -255,7 +306,14 @@ EXTENSION_ROUTES: tuple[Route, ...] = (  # chaos extensions: not routed when pla
 @web.middleware
 async def toxiproxy_middleware(request: web.Request, handler: NextHandler) -> web.StreamResponse:
     """Request id, browser block, Go's 404/405 bodies, the 25 s deadline and error rendering."""
-    response = await _respond(request, handler)
+    guard = guard_of(request)
+    if guard is not None:
+        guard.head_received()  # the head deadline is met; the body has its own (BODY_TIMEOUT_S)
+    try:
+        response = await _respond(request, handler)
+    finally:
+        if guard is not None:
+            guard.request_done()
     response.headers["X-Toxiproxy-Request-Id"] = secrets.token_hex(10)
     return response
 
@@ -301,7 +359,7 @@ def build_app(collection: ProxyCollection, traffic: Traffic, *, metrics_enabled:
               leases: LeaseBook | None = None) -> web.Application:
     """The API application; /metrics is routed only when enabled, so otherwise it is a plain 404.
     Without `leases` the chaos extensions are off: extra keys are ignored, as Toxiproxy does."""
-    app = web.Application(middlewares=[toxiproxy_middleware])
+    app = web.Application(middlewares=[toxiproxy_middleware], client_max_size=MAX_BODY_BYTES)
     app[COLLECTION] = collection
     app[TRAFFIC] = traffic
     app[BACKGROUND] = set()

@@ -3,6 +3,9 @@
 Each kind makes a fresh `chaos.errors.ToxiproxyApiError` (never a shared instance, whose traceback
 would grow at every raise); `kind.error(detail)` joins a detail as Go's `joinError` does:
 "missing required field: name". `render_error` in api.py writes them all the same way.
+
+Our details never change the start of a message: "proxy not found: redis" still starts with
+Toxiproxy's "proxy not found", which is what clients that match on text look for.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from chaos.errors import ToxiproxyApiError
 
 __all__ = [
     "BAD_REQUEST_BODY",
+    "INVALID_LISTEN",
     "INVALID_STREAM",
     "INVALID_TOXIC_TYPE",
     "LEASE_NOT_FOUND",
+    "LISTEN_NOT_ALLOWED",
     "MISSING_FIELD",
     "PROXY_ALREADY_EXISTS",
     "PROXY_NOT_FOUND",
@@ -46,7 +51,10 @@ INVALID_STREAM = ApiErrorKind("stream was invalid, can be either upstream or dow
 INVALID_TOXIC_TYPE = ApiErrorKind("invalid toxic type", 400)
 TOXIC_ALREADY_EXISTS = ApiErrorKind("toxic already exists", 409)
 TOXIC_NOT_FOUND = ApiErrorKind("toxic not found", 404)
-# Chaos extensions (chaos/proxy/README.md), worded like Toxiproxy's own:
+# Ours, worded like Toxiproxy's own: a listen address refused before anything binds (Toxiproxy
+# would try to bind it and answer 500, or bind every interface), and the chaos extensions.
+INVALID_LISTEN = ApiErrorKind("invalid listen address", 400)
+LISTEN_NOT_ALLOWED = ApiErrorKind("listen address not allowed", 400)
 LEASE_NOT_FOUND = ApiErrorKind("lease not found", 404)
 
 

@@ -2,7 +2,10 @@
 
 Decoding follows Go's encoding/json as Toxiproxy uses it: the first JSON value of the body counts,
 unknown keys are ignored, keys match case-insensitively, a null keeps the default, and a value of
-the wrong type is "bad request body: ...". Rendering keeps Toxiproxy's field order, including the
+the wrong type is "bad request body: ...". Bodies are decoded within the limits of `body`, and the
+strings we store are checked before anything is: names (`names`), upstreams (printable, at most
+1,024 characters; not resolved, as in Toxiproxy: a bad one fails each client at dial time).
+Rendering keeps Toxiproxy's field order, including the
 accidental `"Logger":{}` of 2.5+ proxies, so byte-comparing clients see what they expect.
 """
 
@@ -13,8 +16,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chaos.proxy import body as bodies
 from chaos.proxy.api_errors import BAD_REQUEST_BODY, INVALID_STREAM, INVALID_TOXIC_TYPE, MISSING_FIELD
 from chaos.proxy.leases import MAX_LEASE_S, LeaseBook, LeaseKind
+from chaos.proxy.names import NAME_RULE, describe_name, name_problem
 from chaos.proxy.stream import Direction
 from chaos.proxy.toxic_collection import ToxicEntry, ToxicSpec
 from chaos.proxy.toxics import REGISTRY
@@ -68,18 +73,27 @@ class ProxyExtensions:
     disables: bool = False         # the body says `enabled: false` (what a lease would revert)
 
 
+MAX_UPSTREAM_CHARS = 1024
+
+
 def parse_body(body: bytes) -> object:
-    """The first JSON value in `body`; an empty body is Go's "EOF"."""
-    try:
-        text = body.decode("utf-8").lstrip()
-    except UnicodeDecodeError as exc:
-        raise BAD_REQUEST_BODY.error(f"invalid UTF-8: {exc}") from exc
-    if not text:
-        raise BAD_REQUEST_BODY.error("EOF")
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text)
-    except json.JSONDecodeError as exc:
-        raise BAD_REQUEST_BODY.error(str(exc)) from exc
+    """The first JSON value in `body`, within the limits of `chaos.proxy.body`; empty is Go's "EOF"."""
+    return bodies.decode(body)
+
+
+def _name(value: str, what: str = "name") -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise BAD_REQUEST_BODY.error(f"{what}: {problem} (a name is {NAME_RULE})")
+    return value
+
+
+def _upstream(value: str, where: str = "") -> str:
+    if len(value) > MAX_UPSTREAM_CHARS:
+        raise BAD_REQUEST_BODY.error(f"upstream{where}: {len(value)} characters, more than {MAX_UPSTREAM_CHARS}")
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        raise BAD_REQUEST_BODY.error(f"upstream{where}: character {bad!a} not allowed")
     return value
 
 
@@ -183,6 +197,8 @@ def proxy_create_spec(body: bytes) -> ProxySpec:
         raise MISSING_FIELD.error("name")
     if not spec.upstream:
         raise MISSING_FIELD.error("upstream")
+    _name(spec.name)
+    _upstream(spec.upstream)
     return spec
 
 
@@ -190,7 +206,7 @@ def proxy_update_spec(body: bytes, current: Proxy) -> ProxySpec:
     """POST/PATCH /proxies/{proxy}: missing fields keep their values; `name` is ignored (no rename)."""
     obj = _object(parse_body(body), "a proxy")
     return ProxySpec(name=current.name, listen=_str(obj, "listen", current.listen),
-                     upstream=_str(obj, "upstream", current.upstream),
+                     upstream=_upstream(_str(obj, "upstream", current.upstream)),
                      enabled=_bool(obj, "enabled", current.enabled))
 
 
@@ -208,6 +224,8 @@ def populate_specs(body: bytes) -> list[ProxySpec]:
             raise MISSING_FIELD.error(f"name at proxy {number}")
         if not spec.upstream:
             raise MISSING_FIELD.error(f"upstream at proxy {number}")
+        _name(spec.name, f"name at proxy {number}")
+        _upstream(spec.upstream, f" at proxy {number}")
         specs.append(spec)
     return specs
 
@@ -225,9 +243,12 @@ def toxic_spec(body: bytes) -> ToxicSpec:
     direction = Direction.parse(stream)
     if direction is None:
         raise INVALID_STREAM.error()
-    name = name or f"{toxic_type}_{stream}"
+    if name:
+        _name(name)
     if toxic_type not in REGISTRY:
-        raise INVALID_TOXIC_TYPE.error()
+        given = describe_name(toxic_type) if toxic_type else "none given"
+        raise INVALID_TOXIC_TYPE.error(f"{given} (known types: {', '.join(sorted(REGISTRY))})")
+    name = _name(name or f"{toxic_type}_{stream}")  # a known type and stream: always a valid name
     return ToxicSpec(name=name, type=toxic_type, stream=stream, direction=direction, toxicity=toxicity,
                      attributes=_get(obj, "attributes"))
 
@@ -277,5 +298,6 @@ def proxy_json(proxy: Proxy, leases: LeaseBook | None = None) -> dict[str, objec
 
 
 def dumps(value: object) -> bytes:
-    """Compact JSON, as Go's json.Marshal writes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact JSON, as Go's json.Marshal writes it. Never fails on a string: a lone surrogate (which
+    the checks above keep out of what is stored) would come out as its JSON escape."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")

@@ -5,29 +5,42 @@ listener cannot bind (500); populate validates everything first, then adds or re
 leaves an unchanged proxy untouched (its state and toxics), replaces a changed one with a fresh
 proxy without toxics, never deletes, and stops at the first runtime error with a partial result;
 reset re-enables every proxy and removes every toxic.
+
+Every listen address is checked against the server's `ListenPolicy` before it is stored, whether
+the proxy is enabled or not (Toxiproxy checks a disabled proxy's address only when it starts, so
+one bad request could make every later `/reset` fail). Two divergences keep refused changes from
+being kept half done: a replacement by populate that cannot bind gives the old proxy back, and
+`/reset` goes through every proxy even when one cannot bind again (Go stops there with a 500): that
+proxy stays disabled, a warning names it, and the answer is still 204.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 
 from chaos.errors import ToxiproxyApiError
+from chaos.proxy.addresses import ListenPolicy, check_listen
 from chaos.proxy.api_errors import PROXY_ALREADY_EXISTS, PROXY_NOT_FOUND
 from chaos.proxy.codec import ProxySpec
 from chaos.proxy.link import Link
 from chaos.proxy.metrics import Traffic
+from chaos.proxy.names import describe_name
 from chaos.proxy.proxy import Proxy
 
 __all__ = ["ProxyCollection"]
+
+log = logging.getLogger(__name__)
 
 
 class ProxyCollection:
     """The proxies of one server; a lock serialises changes, as Toxiproxy's mutex does."""
 
-    def __init__(self, *, rng: random.Random, traffic: Traffic) -> None:
+    def __init__(self, *, rng: random.Random, traffic: Traffic, policy: ListenPolicy | None = None) -> None:
         self._rng = rng
         self._traffic = traffic
+        self.policy = policy or ListenPolicy()
         self._proxies: dict[str, Proxy] = {}
         self.lock = asyncio.Lock()
 
@@ -38,7 +51,7 @@ class ProxyCollection:
     def get(self, name: str) -> Proxy:
         proxy = self._proxies.get(name)
         if proxy is None:
-            raise PROXY_NOT_FOUND.error()
+            raise PROXY_NOT_FOUND.error(describe_name(name))
         return proxy
 
     def find(self, name: str) -> Proxy | None:
@@ -53,12 +66,13 @@ class ProxyCollection:
         # chaos extension `seed` on a proxy update can reseed one proxy for one experiment
         rng = random.Random(self._rng.getrandbits(64))
         return Proxy(name=spec.name, listen=spec.listen, upstream=spec.upstream, rng=rng,
-                     traffic=self._traffic)
+                     traffic=self._traffic, policy=self.policy)
 
     async def add(self, spec: ProxySpec) -> Proxy:
         async with self.lock:
             if spec.name in self._proxies:
-                raise PROXY_ALREADY_EXISTS.error()
+                raise PROXY_ALREADY_EXISTS.error(spec.name)
+            await check_listen(spec.listen, self.policy)
             proxy = self._new(spec)
             if spec.enabled:
                 await proxy.start()
@@ -68,6 +82,7 @@ class ProxyCollection:
     async def update(self, spec: ProxySpec) -> Proxy:
         async with self.lock:
             proxy = self.get(spec.name)
+            await check_listen(spec.listen, self.policy)
             await proxy.update(listen=spec.listen, upstream=spec.upstream, enabled=spec.enabled)
             return proxy
 
@@ -93,6 +108,8 @@ class ProxyCollection:
         """Add or replace each proxy in order; the proxies handled so far and the error that stopped us."""
         done: list[Proxy] = []
         async with self.lock:
+            for spec in specs:  # every address before any change (a lookup failure too: 500, nothing done)
+                await check_listen(spec.listen, self.policy)
             for spec in specs:
                 try:
                     done.append(await self._add_or_replace(spec))
@@ -105,20 +122,33 @@ class ProxyCollection:
         if existing is not None:
             if not await existing.differs(listen=spec.listen, upstream=spec.upstream):
                 return existing  # untouched: its enabled state and toxics stay, `enabled` is ignored
+            before = (existing.listen, existing.upstream, existing.enabled)
             await existing.stop()
         proxy = self._new(spec)
         if spec.enabled:
-            await proxy.start()
+            try:
+                await proxy.start()
+            except ToxiproxyApiError:
+                if existing is not None:
+                    await existing.restore(*before)  # the old proxy back, not a stopped husk
+                raise
         self._proxies[spec.name] = proxy
         return proxy
 
-    async def reset(self) -> None:
-        """Enable every proxy (accepting) and remove every toxic; a bind failure stops half way (500), as in Go."""
+    async def reset(self) -> list[str]:
+        """Enable every proxy (accepting) and remove every toxic; returns one line per proxy that
+        could not listen again (it stays disabled; Go would stop half way with a 500)."""
+        failed: list[str] = []
         async with self.lock:
             for proxy in self.all():
                 await proxy.set_accepting(True)  # chaos extension: the baseline accepts connections
-                await proxy.start()
+                try:
+                    await proxy.start()
+                except ToxiproxyApiError as exc:
+                    failed.append(f"proxy {proxy.name} stays disabled: {exc.message}")
+                    log.warning("reset: proxy %s stays disabled: %s", proxy.name, exc.message)
                 await proxy.toxics.reset()
+        return failed
 
     async def aclose(self) -> None:
         """Stop every proxy (listeners and connections); the proxies stay defined."""

@@ -13,11 +13,13 @@ connections carry on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 
+from chaos.errors import ToxiproxyApiError
 from chaos.proxy._parking import ParkedQueue
-from chaos.proxy.addresses import LISTEN_BACKLOG, normalize_listen, open_listener
+from chaos.proxy.addresses import LISTEN_BACKLOG, ListenPolicy, normalize_listen, open_listener
 from chaos.proxy.connection import Connection
 from chaos.proxy.link import Link
 from chaos.proxy.metrics import Traffic
@@ -30,7 +32,7 @@ class Proxy:
     """One proxy: its settings as the API shows them, its listener, connections and toxics."""
 
     def __init__(self, *, name: str, listen: str, upstream: str, rng: random.Random,
-                 traffic: Traffic) -> None:
+                 traffic: Traffic, policy: ListenPolicy) -> None:
         self.name = name
         self.listen = listen  # as given until started, then the bound address
         self.upstream = upstream  # never validated: a bad value fails each client at dial time
@@ -39,6 +41,7 @@ class Proxy:
         self.rng = rng
         self.toxics = ToxicCollection()
         self._traffic = traffic
+        self._policy = policy
         self._sock: socket.socket | None = None  # the listening socket; the server serves a dup of it
         self._server: asyncio.AbstractServer | None = None
         self._parked: ParkedQueue | None = None
@@ -48,11 +51,19 @@ class Proxy:
     def connections(self) -> int:
         return len(self._connections)
 
+    def bound(self) -> tuple[str, int] | None:
+        """The address the listening socket really has (None while disabled): what checks that
+        nothing listens off loopback read, rather than the `listen` string the API shows."""
+        if self._sock is None:
+            return None
+        host, port = self._sock.getsockname()[:2]
+        return str(host), int(port)
+
     async def start(self) -> bool:
         """Listen; False if already listening. Raises ToxiproxyApiError 500 if binding fails."""
         if self.enabled:
             return False
-        sock, bound = await open_listener(self.listen)
+        sock, bound = await open_listener(self.listen, self._policy)
         self._sock = sock
         try:
             if self.accepting:
@@ -125,15 +136,33 @@ class Proxy:
         return self.listen != await normalize_listen(listen) or self.upstream != upstream
 
     async def update(self, *, listen: str, upstream: str, enabled: bool) -> None:
-        """Toxiproxy's Proxy.Update: restart on a new address if it changed, then apply `enabled`."""
+        """Toxiproxy's Proxy.Update: restart on a new address if it changed, then apply `enabled`.
+
+        Unlike Toxiproxy, a refused change is not kept half done: if the new listener cannot bind
+        (500), the old address and upstream come back, and the old listener if it was enabled (its
+        live connections are gone either way, as in Go)."""
+        before = (self.listen, self.upstream, self.enabled)
         if await self.differs(listen=listen, upstream=upstream):
             await self.stop()
             self.listen = listen
             self.upstream = upstream
-        if enabled and not self.enabled:
-            await self.start()
-        elif not enabled and self.enabled:
-            await self.stop()
+        try:
+            if enabled and not self.enabled:
+                await self.start()
+            elif not enabled and self.enabled:
+                await self.stop()
+        except ToxiproxyApiError:
+            await self.restore(*before)
+            raise
+
+    async def restore(self, listen: str, upstream: str, enabled: bool) -> None:
+        """Back to an earlier `listen`/`upstream`/`enabled` after a failed change (best effort: if
+        even the old address cannot bind again, the proxy stays disabled and says so in `enabled`)."""
+        await self.stop()
+        self.listen, self.upstream = listen, upstream
+        if enabled:
+            with contextlib.suppress(ToxiproxyApiError):
+                await self.start()
 
     # --- ConnectionOwner --------------------------------------------------------------------------
 

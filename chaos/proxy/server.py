@@ -7,6 +7,12 @@ is ignored since 2.9, issue #274). It runs on uvloop when available.
 It also owns the lease book and the task that reverts expired leases (chaos extensions, see
 chaos/proxy/README.md); `extensions=False` turns them off so the server answers exactly as
 Toxiproxy 2.12 does, which is how the client's fallbacks are tested.
+
+Secure by default: the API and every proxy listen on loopback only, and proxies on no privileged
+port. `allow_remote=True` (`chaos proxy --allow-remote`) lifts both loopback rules at once, since
+an API on a network can create proxies anyway; it is logged as a warning because an
+unauthenticated Toxiproxy API on a network is an open relay. Slow clients are bounded by
+`_api_guard` (head deadline, connection cap).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from typing import Any
 from aiohttp import web
 
 from chaos.errors import ChaosError
+from chaos.proxy._api_guard import GuardedSite, ParserErrorLogger
+from chaos.proxy.addresses import MAX_PORT, ListenPolicy, is_loopback_host
 from chaos.proxy.api import build_app
 from chaos.proxy.collection import ProxyCollection
 from chaos.proxy.leases import LeaseBook
@@ -38,6 +46,12 @@ __all__ = ["EmbeddedProxy", "ProxyServer", "new_event_loop", "serve"]
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 2.0  # in-flight API calls get this long when the server stops
+HEADER_TIMEOUT_S = 15.0  # Go's ReadTimeout in Toxiproxy: a request head must arrive within this
+MAX_API_CONNECTIONS = 256  # far above what test runners open (one or two per worker)
+KEEPALIVE_S = 60.0  # Go's IdleTimeout in Toxiproxy
+LINGER_S = 2.0  # reading what is left of a refused body before closing (aiohttp's default 10 s)
+OPEN_RELAY_WARNING = ("an unauthenticated Toxiproxy API on a network is an open relay: anyone who reaches "
+                      "it can make this machine connect anywhere its network reaches")
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -54,14 +68,22 @@ class ProxyServer:
     """The proxies and the HTTP API on `host:port` (port 0 picks a free one; see `.port` after start)."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 8474, seed: int | None = None,
-                 metrics: bool = False, extensions: bool = True) -> None:
+                 metrics: bool = False, extensions: bool = True, allow_remote: bool = False,
+                 allow_privileged_ports: bool = False, max_api_connections: int = MAX_API_CONNECTIONS,
+                 header_timeout_s: float = HEADER_TIMEOUT_S) -> None:
+        if not 0 <= port <= MAX_PORT:
+            raise ChaosError(f"API port {port}: expected a port number from 0 to {MAX_PORT} (0 picks a free one)")
         self.host = host
         self.port = port
         self.seed = seed
         self.metrics = metrics
+        self.allow_remote = allow_remote
+        self.max_api_connections = max_api_connections
+        self.header_timeout_s = header_timeout_s
         self.rng = random.Random(seed)
         self.traffic = Traffic()
-        self.proxies = ProxyCollection(rng=self.rng, traffic=self.traffic)
+        self.policy = ListenPolicy(allow_remote=allow_remote, allow_privileged_ports=allow_privileged_ports)
+        self.proxies = ProxyCollection(rng=self.rng, traffic=self.traffic, policy=self.policy)
         self.leases: LeaseBook | None = LeaseBook(self.proxies) if extensions else None
         self._runner: web.AppRunner | None = None
         self._lease_task: asyncio.Task[None] | None = None
@@ -72,10 +94,15 @@ class ProxyServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        """Bind the API; raises ChaosError naming the address if it cannot."""
+        """Bind the API; raises ChaosError naming the address if it cannot, or if it is not loopback
+        and remote access was not allowed."""
+        if not self.allow_remote and not is_loopback_host(self.host):
+            raise ChaosError(f"API host {self.host} is not a loopback address, and {OPEN_RELAY_WARNING}; "
+                             "allow it explicitly with --allow-remote (allow_remote=True)")
         app = build_app(self.proxies, self.traffic, metrics_enabled=self.metrics, leases=self.leases)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=60.0,
-                               shutdown_timeout=SHUTDOWN_GRACE_S)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=KEEPALIVE_S,
+                               lingering_time=LINGER_S, shutdown_timeout=SHUTDOWN_GRACE_S,
+                               logger=ParserErrorLogger(logging.getLogger("chaos.proxy.api"), {}))
         await runner.setup()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -87,13 +114,17 @@ class ProxyServer:
             await runner.cleanup()
             raise ChaosError(f"proxy API cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
         self.port = sock.getsockname()[1]
-        site = web.SockSite(runner, sock)
+        site = GuardedSite(runner, sock, max_connections=self.max_api_connections,
+                           header_timeout_s=self.header_timeout_s)
         await site.start()
         self._runner = runner
         if self.leases is not None:
             self._lease_task = asyncio.get_running_loop().create_task(self.leases.run(), name="chaos-leases")
         log.info("Toxiproxy-compatible API on %s (seed %s, metrics %s)", self.url, self.seed,
                  "on" if self.metrics else "off")
+        if self.allow_remote:
+            log.warning("remote access allowed (--allow-remote): the API on %s and the proxies may listen "
+                        "on network interfaces; %s", self.url, OPEN_RELAY_WARNING)
 
     async def aclose(self) -> None:
         """Stop the API, then every proxy listener and connection. Safe to call twice."""
@@ -119,8 +150,12 @@ class EmbeddedProxy:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, seed: int | None = None,
-                 metrics: bool = False, extensions: bool = True, start_timeout_s: float = 10.0) -> None:
-        self.server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics, extensions=extensions)
+                 metrics: bool = False, extensions: bool = True, allow_remote: bool = False,
+                 allow_privileged_ports: bool = False, max_api_connections: int = MAX_API_CONNECTIONS,
+                 header_timeout_s: float = HEADER_TIMEOUT_S, start_timeout_s: float = 10.0) -> None:
+        self.server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics, extensions=extensions,
+                                  allow_remote=allow_remote, allow_privileged_ports=allow_privileged_ports,
+                                  max_api_connections=max_api_connections, header_timeout_s=header_timeout_s)
         self._start_timeout_s = start_timeout_s
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -194,13 +229,13 @@ class EmbeddedProxy:
             await self.server.aclose()
 
 
-async def serve(*, host: str = "127.0.0.1", port: int = 8474, seed: int | None = None,
-                metrics: bool = False, extensions: bool = True, ready_file: Path | None = None) -> int:
-    """Run until SIGTERM or SIGINT, then close every listener and connection; returns exit code 0.
+async def serve(server: ProxyServer, *, ready_file: Path | None = None,
+                on_ready: Callable[[ProxyServer], None] | None = None) -> int:
+    """Run `server` until SIGTERM or SIGINT, then close every listener and connection; returns 0.
 
-    `ready_file` receives "host:port" of the API, written atomically once it listens, so a parent
-    process can wait for the file instead of polling the port."""
-    server = ProxyServer(host=host, port=port, seed=seed, metrics=metrics, extensions=extensions)
+    Once the API listens, `ready_file` receives its "host:port", written atomically (so a parent
+    process can wait for the file instead of polling the port), and `on_ready` is called (the CLI
+    prints the address there)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -209,6 +244,8 @@ async def serve(*, host: str = "127.0.0.1", port: int = 8474, seed: int | None =
         await server.start()
         if ready_file is not None:
             _write_atomically(ready_file, f"{server.host}:{server.port}")
+        if on_ready is not None:
+            on_ready(server)
         await stop.wait()
     finally:
         await server.aclose()

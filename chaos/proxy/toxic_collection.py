@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from chaos.proxy.api_errors import BAD_REQUEST_BODY, TOXIC_ALREADY_EXISTS, TOXIC_NOT_FOUND
 from chaos.proxy.link import Link
+from chaos.proxy.names import describe_name
 from chaos.proxy.stream import Direction
 from chaos.proxy.toxics import REGISTRY, Toxic, ToxicAttributeError, build_toxic
 
@@ -63,7 +64,7 @@ class ToxicCollection:
     def get(self, name: str) -> ToxicEntry:
         entry = self.find(name)
         if entry is None:
-            raise TOXIC_NOT_FOUND.error()
+            raise TOXIC_NOT_FOUND.error(describe_name(name))
         return entry
 
     def attach(self, link: Link) -> None:
@@ -77,7 +78,7 @@ class ToxicCollection:
     async def add(self, spec: ToxicSpec) -> ToxicEntry:
         async with self._lock:
             if self.find(spec.name) is not None:
-                raise TOXIC_ALREADY_EXISTS.error()
+                raise TOXIC_ALREADY_EXISTS.error(spec.name)
             entry = ToxicEntry(name=spec.name, type=spec.type, stream=spec.stream, direction=spec.direction,
                                toxicity=spec.toxicity, toxic=_build(spec.type, spec.attributes, None))
             self._chains[entry.direction].append(entry)

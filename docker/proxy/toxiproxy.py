@@ -6,6 +6,12 @@ syntax with one or two dashes, `=` or a separate value) and runs `python -m chao
 `-config` it execs the server, so the server is the process that receives the container's signals;
 with `-config` it starts the server, loads the file through the API's /populate (as Toxiproxy does at
 start), and forwards SIGTERM/SIGINT to it.
+
+`chaos proxy` listens on loopback only unless told `--allow-remote`. Here a non-loopback `-host`
+(the image's default `-host=0.0.0.0`, docker-compose.chaos.yml's bridge setup) is that explicit
+opt-in: the proxies must listen on the container's interfaces for the service's container to reach
+them, and the container's network (ports published on 127.0.0.1 only) is the boundary. With
+`-host=127.0.0.1` (the host-network setup) the server keeps to loopback, proxies included.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ KNOWN = {"host": "localhost", "port": "8474", "config": ""}
 IGNORED_BOOL = {"proxy-metrics", "runtime-metrics", "version", "help", "h"}
 IGNORED_VALUE = {"seed"}
 READY_TIMEOUT_S = 20.0
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def parse(argv: list[str]) -> dict[str, str]:
@@ -45,13 +52,21 @@ def parse(argv: list[str]) -> dict[str, str]:
     return opts
 
 
+def server_argv(opts: dict[str, str], ready_file: str) -> list[str]:
+    """The `chaos proxy` command line for the parsed flags (`--allow-remote` for a non-loopback host)."""
+    argv = [sys.executable, "-m", "chaos", "proxy", "--host", opts["host"], "--port", opts["port"],
+            "--ready-file", ready_file]
+    if opts["host"] not in LOOPBACK_HOSTS:
+        argv.append("--allow-remote")
+    return argv
+
+
 def main() -> int:
     opts = parse(sys.argv[1:])
     fd, ready_file = tempfile.mkstemp(prefix="toxiproxy-ready-")
     os.close(fd)
     os.unlink(ready_file)
-    server = [sys.executable, "-m", "chaos", "proxy", "--host", opts["host"], "--port", opts["port"],
-              "--ready-file", ready_file]
+    server = server_argv(opts, ready_file)
     if not opts["config"]:
         os.execv(sys.executable, server)
     with open(opts["config"], "rb") as f:

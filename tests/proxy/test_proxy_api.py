@@ -96,7 +96,7 @@ def test_create_proxy_answers_201_with_go_field_order(api: httpx.Client, echo: E
 
 def test_create_proxy_errors(api: httpx.Client, echo: EchoServer) -> None:
     assert create(api, "dup", echo.address).status_code == 201
-    error_of(create(api, "dup", echo.address), 409, "proxy already exists")
+    error_of(create(api, "dup", echo.address), 409, "proxy already exists: dup")
     error_of(api.post("/proxies", json={"upstream": echo.address}), 400, "missing required field: name")
     error_of(api.post("/proxies", json={"name": "x"}), 400, "missing required field: upstream")
     error_of(api.post("/proxies", content=b""), 400, "bad request body: EOF")
@@ -136,18 +136,18 @@ def test_proxy_index_is_an_object_keyed_by_name(api: httpx.Client, echo: EchoSer
 def test_show_update_delete_proxy(api: httpx.Client, echo: EchoServer) -> None:
     listen = create(api, "p", echo.address).json()["listen"]
     assert api.get("/proxies/p").json()["listen"] == listen
-    error_of(api.get("/proxies/missing"), 404, "proxy not found")
+    error_of(api.get("/proxies/missing"), 404, "proxy not found: missing")
     body = api.patch("/proxies/p", json={"enabled": False, "name": "ignored"}).json()
     assert (body["name"], body["enabled"], body["listen"]) == ("p", False, listen)
     body = api.post("/proxies/p", json={"enabled": True}).json()  # POST: the pre-2.6 spelling
     assert body["enabled"] is True
     body = api.patch("/proxies/p", json={"upstream": "127.0.0.1:1"}).json()
     assert body["upstream"] == "127.0.0.1:1"
-    error_of(api.patch("/proxies/missing", json={}), 404, "proxy not found")
+    error_of(api.patch("/proxies/missing", json={}), 404, "proxy not found: missing")
     assert api.patch("/proxies/p", content=b"[").status_code == 400
     response = api.delete("/proxies/p")
     assert (response.status_code, response.content) == (204, b"")
-    error_of(api.delete("/proxies/p"), 404, "proxy not found")
+    error_of(api.delete("/proxies/p"), 404, "proxy not found: p")
 
 
 def test_update_to_a_taken_listen_is_500(api: httpx.Client, echo: EchoServer) -> None:
@@ -182,16 +182,17 @@ def test_toxic_create_errors_in_toxiproxys_order(api: httpx.Client, echo: EchoSe
     def post(body: dict[str, object]) -> httpx.Response:
         return api.post("/proxies/t/toxics", json=body)
 
-    error_of(api.post("/proxies/missing/toxics", json={"type": "latency"}), 404, "proxy not found")
+    error_of(api.post("/proxies/missing/toxics", json={"type": "latency"}), 404, "proxy not found: missing")
     invalid_stream = "stream was invalid, can be either upstream or downstream"
     error_of(post({"type": "nope", "stream": "sideways"}), 400, invalid_stream)  # stream checked first
-    error_of(post({"type": "nope"}), 400, "invalid toxic type")
-    error_of(post({}), 400, "invalid toxic type")
+    known = "known types: bandwidth, latency, limit_data, noop, reset_peer, slicer, slow_close, timeout"
+    error_of(post({"type": "nope"}), 400, f"invalid toxic type: nope ({known})")
+    error_of(post({}), 400, f"invalid toxic type: none given ({known})")
     assert post({"type": "latency"}).status_code == 200
-    error_of(post({"type": "latency"}), 409, "toxic already exists")
+    error_of(post({"type": "latency"}), 409, "toxic already exists: latency_downstream")
     # names are unique across both directions
     error_of(post({"type": "slicer", "name": "latency_downstream", "stream": "upstream",
-                   "attributes": {"average_size": 1}}), 409, "toxic already exists")
+                   "attributes": {"average_size": 1}}), 409, "toxic already exists: latency_downstream")
     error_of(api.post("/proxies/t/toxics", content=b"nope"), 400,
              "bad request body: Expecting value: line 1 column 1 (char 0)")
 
@@ -211,7 +212,8 @@ def test_toxic_create_errors_in_toxiproxys_order(api: httpx.Client, echo: EchoSe
     ({"type": "limit_data", "attributes": {"bytes": -1}}, "bytes"),
     ({"type": "slicer", "attributes": {}}, "average_size"),
     ({"type": "slicer", "attributes": {"average_size": 0}}, "average_size"),
-    ({"type": "slicer", "attributes": {"average_size": 10, "size_variation": 10}}, "size_variation"),
+    ({"type": "slicer", "attributes": {"average_size": 10, "size_variation": 11}}, "size_variation"),
+    ({"type": "latency", "attributes": {"latency": 1 << 63}}, "latency"),
     ({"type": "slicer", "attributes": {"average_size": 10, "delay": -1}}, "delay"),
     ({"type": "latency", "toxicity": 1.5}, "toxicity"),
     ({"type": "latency", "toxicity": -0.1}, "toxicity"),
@@ -239,8 +241,8 @@ def test_toxic_show_update_merge_and_delete(api: httpx.Client, echo: EchoServer)
     create(api, "t", echo.address)
     api.post("/proxies/t/toxics", json={"type": "latency", "name": "lag", "attributes": {"latency": 10}})
     assert api.get("/proxies/t/toxics/lag").json()["attributes"] == {"latency": 10, "jitter": 0}
-    error_of(api.get("/proxies/t/toxics/missing"), 404, "toxic not found")
-    error_of(api.get("/proxies/missing/toxics/lag"), 404, "proxy not found")
+    error_of(api.get("/proxies/t/toxics/missing"), 404, "toxic not found: missing")
+    error_of(api.get("/proxies/missing/toxics/lag"), 404, "proxy not found: missing")
     body = api.patch("/proxies/t/toxics/lag", json={"attributes": {"jitter": 3}, "type": "timeout",
                                                      "stream": "upstream", "name": "other"}).json()
     assert body == {"attributes": {"latency": 10, "jitter": 3}, "name": "lag", "type": "latency",
@@ -249,9 +251,9 @@ def test_toxic_show_update_merge_and_delete(api: httpx.Client, echo: EchoServer)
     assert (body["toxicity"], body["attributes"]["latency"]) == (0.5, 10)
     assert api.patch("/proxies/t/toxics/lag", json={"attributes": {"latency": -1}}).status_code == 400
     assert api.get("/proxies/t/toxics/lag").json()["attributes"]["latency"] == 10  # untouched
-    error_of(api.patch("/proxies/t/toxics/missing", json={}), 404, "toxic not found")
+    error_of(api.patch("/proxies/t/toxics/missing", json={}), 404, "toxic not found: missing")
     assert api.delete("/proxies/t/toxics/lag").status_code == 204
-    error_of(api.delete("/proxies/t/toxics/lag"), 404, "toxic not found")
+    error_of(api.delete("/proxies/t/toxics/lag"), 404, "toxic not found: lag")
 
 
 def test_toxics_list_upstream_first_then_downstream(api: httpx.Client, echo: EchoServer) -> None:
@@ -336,7 +338,7 @@ def test_listen_forms_resolve_to_loopback(api: httpx.Client, echo: EchoServer) -
     assert api.post("/proxies", json={"name": "b", "listen": "localhost:0",
                                       "upstream": echo.address}).json()["listen"].startswith("127.0.0.1:")
     error_of(api.post("/proxies", json={"name": "c", "listen": "127.0.0.1", "upstream": echo.address}),
-             500, "listen tcp: address 127.0.0.1: missing port in address")
+             400, "invalid listen address: address 127.0.0.1: missing port in address")
 
 
 def test_ipv6_loopback_listen(api: httpx.Client, echo: EchoServer) -> None:

@@ -50,19 +50,19 @@ def test_typed_round_trip(toxiproxy: ToxiproxyClient, echo: EchoServer) -> None:
 def test_errors_carry_status_message_and_request(toxiproxy: ToxiproxyClient, echo: EchoServer) -> None:
     with pytest.raises(ToxiproxyApiError) as caught:
         toxiproxy.get_proxy("missing")
-    assert (caught.value.status, caught.value.message) == (404, "proxy not found")
+    assert (caught.value.status, caught.value.message) == (404, "proxy not found: missing")
     assert (caught.value.method, caught.value.path) == ("GET", "/proxies/missing")
     toxiproxy.create_proxy("e", upstream=echo.address)
     with pytest.raises(ToxiproxyApiError) as caught:
         toxiproxy.create_proxy("e", upstream=echo.address)
-    assert (caught.value.status, caught.value.message) == (409, "proxy already exists")
+    assert (caught.value.status, caught.value.message) == (409, "proxy already exists: e")
     with pytest.raises(ToxiproxyApiError) as caught:
         toxiproxy.add_toxic("e", "latency", attributes={"latency": -1})
     assert caught.value.status == 400
     assert "latency" in caught.value.message
     with pytest.raises(ToxiproxyApiError) as caught:
         toxiproxy.delete_toxic("e", "missing")
-    assert (caught.value.status, caught.value.message) == (404, "toxic not found")
+    assert (caught.value.status, caught.value.message) == (404, "toxic not found: missing")
 
 
 def test_unreachable_server_is_status_0() -> None:

@@ -6,8 +6,9 @@ StatefulToxic interfaces, detected when a toxic is removed or a connection start
 
 Validation is stricter than Toxiproxy on purpose (it crashes on negative rates and on slicer
 average_size 0, and silently accepts unknown attribute names): every attribute must be an integer
->= 0, unknown names are refused, and a toxic may add rules in `check()`. Each problem raises
-`ToxicAttributeError` (a ValueError) whose message names the attribute; the API answers 400.
+from 0 to 2**63 - 1 (Go's int64, which Toxiproxy decodes into), unknown names are refused, and a
+toxic may add rules in `check()`. Each problem raises `ToxicAttributeError` (a ValueError) whose
+message names the attribute; the API answers 400.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["CleanupToxic", "StatefulToxic", "Toxic", "ToxicAttributeError", "attribute", "build_toxic"]
 
 T = TypeVar("T", bound="Toxic")
+
+INT64_MAX = (1 << 63) - 1
 
 
 class ToxicAttributeError(ValueError):
@@ -44,6 +47,8 @@ class Toxic:
                 raise ToxicAttributeError(f"{f.name}: expected an integer ({_unit(f)}), got {value!r}")
             if value < 0:
                 raise ToxicAttributeError(f"{f.name}: must be >= 0 ({_unit(f)}), got {value}")
+            if value > INT64_MAX:
+                raise ToxicAttributeError(f"{f.name}: must be <= {INT64_MAX} ({_unit(f)}), got {value}")
         self.check()
 
     def check(self) -> None:

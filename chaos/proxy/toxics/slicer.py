@@ -16,18 +16,20 @@ __all__ = ["Slicer"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Slicer(Toxic):
     """Toxiproxy's halving split, done iteratively. We refuse `average_size` 0 and
-    `size_variation >= average_size`, which make Toxiproxy recurse forever or panic (issue #541)."""
+    `size_variation > average_size`, which make Toxiproxy recurse forever or panic on slice bounds
+    (issue #541). `size_variation == average_size` works in Toxiproxy (a split point may then fall on
+    the start of the chunk: an empty slice, which we skip), so it is accepted here too."""
 
     average_size: int = attribute("bytes, > 0")
-    size_variation: int = attribute("bytes, < average_size")
+    size_variation: int = attribute("bytes, <= average_size")
     delay: int = attribute("µs between slices")
 
     def check(self) -> None:
         if self.average_size <= 0:
             raise ToxicAttributeError(f"average_size: must be > 0 (bytes), got {self.average_size}")
-        if self.size_variation >= self.average_size:
+        if self.size_variation > self.average_size:
             raise ToxicAttributeError(
-                f"size_variation: must be < average_size ({self.average_size}), got {self.size_variation}")
+                f"size_variation: must be <= average_size ({self.average_size}), got {self.size_variation}")
 
     def bounds(self, size: int, rng: random.Random) -> list[tuple[int, int]]:
         """Slice boundaries for `size` bytes, in order."""
@@ -36,7 +38,8 @@ class Slicer(Toxic):
         while todo:
             start, end = todo.pop()
             if (end - start) - self.average_size <= self.size_variation:
-                out.append((start, end))
+                if end > start:
+                    out.append((start, end))
                 continue
             mid = start + (end - start) // 2
             if self.size_variation > 0:
