@@ -9,6 +9,7 @@ proxies and the SUT come up once per xdist worker), function-scoped where state 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,6 +33,10 @@ __all__ = [
     "chaos_env", "chaos_env_factory", "chaos_seed", "chaos_settings", "chaos_target", "contract", "experiment",
     "sut", "toxiproxy",
 ]
+
+
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "experiments"
+"""The suite's own experiments: every check they make is in the contract reference."""
 
 
 def worker_id_of(config: pytest.Config) -> str:
@@ -141,6 +146,7 @@ def experiment(request: pytest.FixtureRequest, chaos_checkpoints: Checkpoints) -
     # after chaos_env's heal (which resets the fake APIs' seeds): this experiment's draws only
     experiment.notes.extend(seed_environment(env, experiment.experiment_seed))
     experiment.checkpoints = chaos_checkpoints
+    experiment.in_catalog = request.node.path.is_relative_to(CATALOG_DIR)
     experiment.guard(*guards_from_target(env.target.guards,
                                          ready_url=env.sut.base_url + env.target.service.ready_or_health))
     experiment.prove_healthy()
