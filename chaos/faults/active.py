@@ -25,6 +25,7 @@ Heal = Callable[[str], tuple[list[str], list[str]]]
 class _Entry:
     name: str
     heal: Heal
+    in_place: Callable[[], bool] | None = None
 
 
 class ActiveFaults:
@@ -34,9 +35,11 @@ class ActiveFaults:
         self._entries: list[_Entry] = []
         self._lock = threading.Lock()
 
-    def add(self, name: str, heal: Heal) -> None:
+    def add(self, name: str, heal: Heal, *, in_place: Callable[[], bool] | None = None) -> None:
+        """Register a fault; `in_place()` says whether its effect still holds (a restart that came
+        back, a one-shot kill of connections: no longer), for the operator's view."""
         with self._lock:
-            self._entries.append(_Entry(name, heal))
+            self._entries.append(_Entry(name, heal, in_place))
 
     def remove(self, heal: Heal) -> None:
         with self._lock:
@@ -45,6 +48,20 @@ class ActiveFaults:
     def names(self) -> list[str]:
         with self._lock:
             return [e.name for e in self._entries]
+
+    def healed_itself(self, name: str) -> bool:
+        """Whether the active fault `name` no longer holds although nobody healed it (a restarted
+        dependency that came back). Unknown (no check, or the check failed) is False."""
+        with self._lock:
+            entries = [e for e in self._entries if e.name == name]
+        for entry in entries:
+            if entry.in_place is None:
+                return False
+            try:
+                return not entry.in_place()
+            except Exception:   # a check that cannot tell must not break the operator's view
+                return False
+        return False
 
     def heal_all(self, why: str = "healed at once") -> tuple[list[str], list[str]]:
         """Heal every active fault now, newest first; returns (steps done, errors), never raises.

@@ -62,7 +62,7 @@ def injected(fault: Fault, *, timeline: Timeline | None = None, active: ActiveFa
     try:
         receipt.injected_ns = time.monotonic_ns()
         if active is not None:
-            active.add(fault.name, heal)
+            active.add(fault.name, heal, in_place=lambda: bool(fault.leftovers()))
         try:
             fault.inject(revert.undo, receipt)
         finally:

@@ -105,8 +105,9 @@ class GameDay:
             self._heal_now = False
             return
         while experiment.aborted is None:
-            answer = self._ask(experiment, f"heal {fault.name}? c=continue l=hold {self.hold_step_s:g} s longer "
-                                           "a=abort", {"c", "l", "a"}, "before heal")
+            itself = " (it healed itself)" if experiment.active.healed_itself(fault.name) else ""
+            answer = self._ask(experiment, f"heal {fault.name}{itself}? c=continue l=hold {self.hold_step_s:g} s "
+                                           "longer a=abort", {"c", "l", "a"}, "before heal")
             if answer != "l":
                 return
             if self._watch(experiment, self.hold_step_s, "holding longer", {"a", "h"}):
@@ -138,8 +139,9 @@ class GameDay:
                               interval_s=PROBE_INTERVAL_S, max_duration_s=MAX_PROMPT_S, timeout_s=1.0).start()
 
     def _view(self, experiment: Experiment) -> str:
-        stats = LiveStats.of(experiment.timeline, now_ns=experiment.timeline.now_ns(),
-                             faults=experiment.active.names())
+        names = experiment.active.names()
+        stats = LiveStats.of(experiment.timeline, now_ns=experiment.timeline.now_ns(), faults=names,
+                             healed=[n for n in names if experiment.active.healed_itself(n)])
         return stats.render()
 
     def _tick(self, experiment: Experiment, label: str, wait_s: float) -> str | None:

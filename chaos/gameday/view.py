@@ -38,9 +38,11 @@ class LiveStats:
     ready: bool | None              # None: no readiness probe result yet
     faults: tuple[str, ...]         # active faults, by name
     since_inject_s: float | None    # since the latest active fault was injected
+    healed: tuple[str, ...] = ()    # active faults whose effect no longer holds (a restart came back)
 
     @classmethod
-    def of(cls, timeline: Timeline, *, now_ns: int, faults: Sequence[str], window_s: float = WINDOW_S) -> LiveStats:
+    def of(cls, timeline: Timeline, *, now_ns: int, faults: Sequence[str], window_s: float = WINDOW_S,
+           healed: Sequence[str] = ()) -> LiveStats:
         since = now_ns - int(window_s * NS)
         recent = [r for r in timeline.requests() if since <= r.end_ns <= now_ns]
         latencies = sorted(r.latency_s * 1000 for r in recent if not r.not_sent)   # not sent: no latency
@@ -55,6 +57,7 @@ class LiveStats:
             ready=probes[-1].ok if probes else None,
             faults=tuple(faults),
             since_inject_s=(now_ns - started[-1].at_ns) / NS if started else None,
+            healed=tuple(healed),
         )
 
     def render(self) -> str:
@@ -64,5 +67,5 @@ class LiveStats:
         latency = (f"p50 {self.p50_ms:.0f} ms p99 {self.p99_ms:.0f} ms"
                    if self.p50_ms is not None and self.p99_ms is not None else "p50 - p99 -")
         ready = {None: "?", True: "yes", False: "NO"}[self.ready]
-        faults = ", ".join(self.faults) or "none"
+        faults = ", ".join(f"{f} (healed itself)" if f in self.healed else f for f in self.faults) or "none"
         return f"{since} | {self.rate_per_s:.1f} req/s | {errors} | {latency} | ready {ready} | faults: {faults}"
