@@ -3,6 +3,8 @@
     ChaosError                      anything the suite reports to a user without a traceback
     ├── TargetFileError             a target file is unreadable or invalid (file, key, problem)
     ├── DependencyStartTimeout      a dependency or the SUT never became ready (name, log tail)
+    ├── PrepareFailed               a [service.prepare] command failed or overran (command, log tail)
+    ├── SqlFileFailed               an init_sql file failed in psql (file, line, statement, error)
     ├── ToolMissing                 a binary the backend needs is not installed (and how to get it)
     ├── ToxiproxyApiError           a Toxiproxy server answered with an error (status, message)
     ├── UpstreamControlError        the fake external API refused a control call
@@ -24,7 +26,9 @@ __all__ = [
     "EngineError",
     "FaultError",
     "JournalError",
+    "PrepareFailed",
     "RevertFailed",
+    "SqlFileFailed",
     "TargetFileError",
     "ToolMissing",
     "ToxiproxyApiError",
@@ -58,6 +62,35 @@ class DependencyStartTimeout(ChaosError):
         msg = f"{name} was not ready after {timeout_s:g} s (last check: {last_error})"
         if log_tail:
             msg += f"\n--- last lines of {name}'s log ---\n{log_tail}"
+        super().__init__(msg)
+
+
+class PrepareFailed(ChaosError):
+    """A `[service.prepare]` command exited non-zero or overran `timeout_s`; nothing was cached."""
+
+    def __init__(self, *, command: str, problem: str, log_path: str, log_tail: str = "") -> None:
+        self.command = command
+        self.problem = problem
+        self.log_path = log_path
+        self.log_tail = log_tail
+        msg = f"[service.prepare] command `{command}` {problem} (full log: {log_path})"
+        if log_tail:
+            msg += f"\n--- last lines of its output ---\n{log_tail}"
+        super().__init__(msg)
+
+
+class SqlFileFailed(ChaosError):
+    """An SQL file (a target's init_sql) stopped at its first error; no template was made of it."""
+
+    def __init__(self, *, file: str, line: int | None, statement: str, error: str) -> None:
+        self.file = file
+        self.line = line
+        self.statement = statement
+        self.error = error
+        where = f"{file}:{line}" if line is not None else file
+        msg = f"{where}: {error}"
+        if statement:
+            msg += f"\n  in the statement: {statement}"
         super().__init__(msg)
 
 

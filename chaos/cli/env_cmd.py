@@ -91,6 +91,8 @@ def run_up(args: argparse.Namespace) -> int:
             urls = env.urls()
             print(f"environment {env.env_id} is up in {env.startup_times.get('total', 0):.2f} s "
                   f"(work dir {env.workdir})")
+            if env.template_note:
+                print(f"  {env.template_note}")
             width = max(len(k) for k in urls)
             for key, url in urls.items():
                 print(f"  {key:<{width}}  {url}")
