@@ -61,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_checks(toxiproxy_url: str | None, *, target: Path | None = None) -> list[Check]:
+def run_checks(toxiproxy_url: str | None, *, target: Path | None = None, cache_dir: Path | None = None
+               ) -> list[Check]:
     """Every check, in the order printed; none raises (a crash in one is reported as its result)."""
     steps: list[Callable[[], list[Check]]] = [
         _python, _packages, _postgres, _redis, lambda: _toxiproxy(toxiproxy_url), _docker]
     if target is not None:
-        steps.append(lambda: _target(target))
+        steps.append(lambda: _target(target, cache_dir))
     checks: list[Check] = []
     for step in steps:
         try:
@@ -121,7 +122,7 @@ def _postgres() -> list[Check]:
     return checks
 
 
-def _target(path: Path) -> list[Check]:
+def _target(path: Path, cache_dir: Path | None) -> list[Check]:
     from chaos.env.pgtemplate import default_cache_dir
     from chaos.env.prepare import template_status
     from chaos.env.tools import find_postgres
@@ -135,7 +136,7 @@ def _target(path: Path) -> list[Check]:
     if target.service.prepare is None:
         return checks
     try:
-        status = template_status(target, cache=default_cache_dir(), major=find_postgres().major)
+        status = template_status(target, cache=cache_dir or default_cache_dir(), major=find_postgres().major)
     except ChaosError as exc:
         return [*checks, Check(status=Status.WARN, what="prepared template", detail=str(exc))]
     if status is None:

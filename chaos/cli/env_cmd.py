@@ -97,7 +97,8 @@ def run_up(args: argparse.Namespace) -> int:
             for key, url in urls.items():
                 print(f"  {key:<{width}}  {url}")
             if args.ready_file is not None:
-                _write_atomically(args.ready_file, json.dumps({"env_id": env.env_id, "urls": urls}))
+                _write_atomically(args.ready_file, json.dumps({"env_id": env.env_id, "urls": urls,
+                                                               "note": env.template_note}))
             if not detached:
                 print("Ctrl-C to stop.", flush=True)
             sys.stdout.flush()
@@ -177,6 +178,8 @@ def _detach(args: argparse.Namespace) -> int:
         ready.unlink(missing_ok=True)
         ready.parent.rmdir()
     print(f"environment {info['env_id']} is up in the background (pid {child.pid}, log {log_path})")
+    if info.get("note"):
+        print(f"  {info['note']}")
     width = max(len(k) for k in info["urls"])
     for key, url in info["urls"].items():
         print(f"  {key:<{width}}  {url}")
