@@ -29,7 +29,7 @@ from chaos.env.registry import Tracker
 from chaos.errors import PrepareFailed
 from chaos.targetfile import DependencyKind, Prepare, Target, render
 
-__all__ = ["ConsoleProgress", "PrepareProgress", "TemplateStatus", "run_prepare", "template_key",
+__all__ = ["CollectedProgress", "ConsoleProgress", "PrepareProgress", "TemplateStatus", "run_prepare", "template_key",
            "template_status"]
 
 KEY_VERSION = 1   # bump when what a prepared template holds changes meaning
@@ -137,6 +137,25 @@ class ConsoleProgress:
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+class CollectedProgress:
+    """Keeps every line instead of showing it (benchmarks, tests, embedding programs)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def command(self, index: int, total: int, argv: Sequence[str]) -> None:
+        self.lines.append(f"prepare [{index}/{total}] {' '.join(argv)}")
+
+    def output(self, line: str) -> None:
+        self.lines.append(line)
+
+    def tick(self, elapsed_s: float) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)
 
 
 def run_prepare(prepare: Prepare, *, values: Mapping[str, str], env: Mapping[str, str], cwd: Path,

@@ -19,10 +19,10 @@ import pytest
 from chaos.cli.doctor_cmd import run_checks
 from chaos.env.local import LocalBackend, LocalEnvironment
 from chaos.env.pgtemplate import is_template, publish_template
-from chaos.env.prepare import template_status
+from chaos.env.prepare import CollectedProgress, template_status
 from chaos.env.registry import Registry
 from chaos.env.tools import find_postgres
-from chaos.errors import PrepareFailed
+from chaos.errors import ChaosError, PrepareFailed
 from chaos.targetfile import Target, load_target
 from chaos.waiting import wait_until
 
@@ -94,26 +94,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def backend(cache: Path, tmp_path: Path) -> LocalBackend:
-    return LocalBackend(cache_dir=cache, registry=Registry(tmp_path / "registry"), progress=_Quiet())
-
-
-class _Quiet:
-    """A progress reporter that keeps the lines, so tests can look at them."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def command(self, index: int, total: int, argv: object) -> None:
-        self.lines.append(f"command {index}/{total}")
-
-    def output(self, line: str) -> None:
-        self.lines.append(line)
-
-    def tick(self, elapsed_s: float) -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        self.lines.append(text)
+    return LocalBackend(cache_dir=cache, registry=Registry(tmp_path / "registry"), progress=CollectedProgress())
 
 
 def status_of(target: Target, cache: Path) -> bool:
@@ -135,7 +116,8 @@ def test_template_is_built_once_then_reused(backend: LocalBackend, cache: Path, 
         assert "built in" in env.template_note
         assert "prepare" in env.startup_times
     assert runs(tmp_path / "t") == 1
-    assert f"seeding {value}" in backend.progress.lines   # type: ignore[attr-defined]
+    assert isinstance(backend.progress, CollectedProgress)
+    assert f"seeding {value}" in backend.progress.lines   # the command's output, streamed
     assert status_of(target, cache)
     doctor = {c.what: c for c in run_checks(None, target=path, cache_dir=cache)}["prepared template"]
     assert doctor.detail.startswith("fresh (key ")
@@ -230,7 +212,7 @@ def test_a_runner_killed_mid_build_leaves_no_template(cache: Path, tmp_path: Pat
     (directory / "chaos.toml").write_text((directory / "chaos.toml").read_text()
                                           .replace('SEED_SLEEP_S = "60"', 'SEED_SLEEP_S = "0"'))
     target = load_target(path)   # same key: the env is not an input
-    backend = LocalBackend(cache_dir=cache, registry=Registry(registry), progress=_Quiet())
+    backend = LocalBackend(cache_dir=cache, registry=Registry(registry), progress=CollectedProgress())
     with backend.start(target, worker_id="next") as env:
         assert env.reaped, "the dead run's environment is reaped"
         assert seeded(env)
@@ -250,3 +232,11 @@ def test_publish_removes_partial_copies_of_dead_builders(tmp_path: Path) -> None
     assert is_template(template)
     assert not dead.exists()
     assert publish_template(data, template) is False   # already there: left as it is
+
+
+def test_the_docker_backend_refuses_prepare_clearly(tmp_path: Path) -> None:
+    from chaos.env.docker.backend import DockerBackend
+
+    target = load_target(make_target(tmp_path / "t", value="x"))
+    with pytest.raises(ChaosError, match=r"\[service.prepare\] is not supported by the docker backend yet"):
+        DockerBackend().start(target)   # refused before any engine is contacted
