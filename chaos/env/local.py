@@ -210,7 +210,8 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         self.registry.update(self.env_id, urls=self.urls())
 
     def _template_status(self, backend: LocalBackend) -> TemplateStatus | None:
-        if self.target.service.prepare is None or not any(d.kind is DependencyKind.POSTGRES for d in self.target.dependencies.values()):
+        deps = self.target.dependencies.values()
+        if self.target.service.prepare is None or not any(d.kind is DependencyKind.POSTGRES for d in deps):
             return None
         cache = backend.cache_dir or default_cache_dir()
         return template_status(self.target, cache=cache, major=find_postgres().major)
