@@ -7,6 +7,8 @@
     │   ├── DependencyStartTimeout  it did not answer its readiness check in time (last check)
     │   ├── ExitedBeforeReady       it exited first (exit code, seconds after its start)
     │   └── CommandNotRunnable      its command could not be run at all (not found, not executable)
+    ├── PrepareFailed               a [service.prepare] command failed or overran (command, log tail)
+    ├── SqlFileFailed               an init_sql file failed in psql (file, line, statement, error)
     ├── ToolMissing                 a binary the backend needs is not installed (and how to get it)
     ├── PortUnavailable             a fixed port asked for cannot be listened on (what, address)
     ├── ToxiproxyApiError           a Toxiproxy server answered with an error (status, message)
@@ -34,7 +36,9 @@ __all__ = [
     "FaultError",
     "JournalError",
     "PortUnavailable",
+    "PrepareFailed",
     "RevertFailed",
+    "SqlFileFailed",
     "StartFailed",
     "TargetFileError",
     "ToolMissing",
@@ -124,6 +128,35 @@ class CommandNotRunnable(StartFailed):
         self.program = program
         self.problem = problem
         super().__init__(f"cannot start {name}: {problem}", name=name)
+
+
+class PrepareFailed(ChaosError):
+    """A `[service.prepare]` command exited non-zero or overran `timeout_s`; nothing was cached."""
+
+    def __init__(self, *, command: str, problem: str, log_path: str, log_tail: str = "") -> None:
+        self.command = command
+        self.problem = problem
+        self.log_path = log_path
+        self.log_tail = log_tail
+        msg = f"[service.prepare] command `{command}` {problem} (full log: {log_path})"
+        if log_tail:
+            msg += f"\n--- last lines of its output ---\n{log_tail}"
+        super().__init__(msg)
+
+
+class SqlFileFailed(ChaosError):
+    """An SQL file (a target's init_sql) stopped at its first error; no template was made of it."""
+
+    def __init__(self, *, file: str, line: int | None, statement: str, error: str) -> None:
+        self.file = file
+        self.line = line
+        self.statement = statement
+        self.error = error
+        where = f"{file}:{line}" if line is not None else file
+        msg = f"{where}: {error}"
+        if statement:
+            msg += f"\n  in the statement: {statement}"
+        super().__init__(msg)
 
 
 class ToolMissing(ChaosError):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from chaos.errors import ChaosError
@@ -40,12 +41,15 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "doctor", help="check what the suite needs and say how to get what is missing",
         description="Check Python, packages, Postgres, Redis, Docker and TOXIPROXY_URL. Exit code 1 "
-                    "when something the local backend needs is missing.")
+                    "when something the local backend needs is missing. With --target, also whether the "
+                    "target's prepared database template is fresh.")
+    parser.add_argument("--target", type=Path, default=None, metavar="FILE",
+                        help="also check this target file and its [service.prepare] template")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = run_checks(os.environ.get("TOXIPROXY_URL") or None)
+    checks = run_checks(os.environ.get("TOXIPROXY_URL") or None, target=args.target)
     width = max(len(c.what) for c in checks)
     for check in checks:
         print(f"{check.status.value:<7}  {check.what:<{width}}  {check.detail}")
@@ -57,10 +61,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_checks(toxiproxy_url: str | None) -> list[Check]:
+def run_checks(toxiproxy_url: str | None, *, target: Path | None = None, cache_dir: Path | None = None
+               ) -> list[Check]:
     """Every check, in the order printed; none raises (a crash in one is reported as its result)."""
     steps: list[Callable[[], list[Check]]] = [
         _python, _packages, _postgres, _redis, lambda: _toxiproxy(toxiproxy_url), _docker]
+    if target is not None:
+        steps.append(lambda: _target(target, cache_dir))
     checks: list[Check] = []
     for step in steps:
         try:
@@ -113,6 +120,30 @@ def _postgres() -> list[Check]:
         checks.append(Check(status=Status.INFO, what="postgres template",
                             detail=f"not cached yet: created by initdb on first use (~1 s) in {template}"))
     return checks
+
+
+def _target(path: Path, cache_dir: Path | None) -> list[Check]:
+    from chaos.env.pgtemplate import default_cache_dir
+    from chaos.env.prepare import template_status
+    from chaos.env.tools import find_postgres
+    from chaos.targetfile import load_target
+
+    try:
+        target = load_target(path)
+    except ChaosError as exc:
+        return [Check(status=Status.MISSING, what="target file", detail=str(exc))]
+    checks = [Check(status=Status.OK, what="target file", detail=f"{path}: valid")]
+    if target.service.prepare is None:
+        return checks
+    try:
+        status = template_status(target, cache=cache_dir or default_cache_dir(), major=find_postgres().major)
+    except ChaosError as exc:
+        return [*checks, Check(status=Status.WARN, what="prepared template", detail=str(exc))]
+    if status is None:
+        detail = "no Postgres dependency: the prepare commands run at every start"
+        return [*checks, Check(status=Status.INFO, what="prepared template", detail=detail)]
+    return [*checks, Check(status=Status.OK if status.is_fresh() else Status.INFO, what="prepared template",
+                           detail=status.describe())]
 
 
 def _redis() -> list[Check]:

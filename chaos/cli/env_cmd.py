@@ -137,12 +137,15 @@ def run_up(args: argparse.Namespace) -> int:
             urls = env.urls()
             print(f"environment {env.env_id} is up in {env.startup_times.get('total', 0):.2f} s "
                   f"(work dir {env.workdir})")
+            if env.template_note:
+                print(f"  {env.template_note}")
             width = max(len(k) for k in urls)
             for key, url in urls.items():
                 print(f"  {key:<{width}}  {url}")
             if args.ready_file is not None:
                 _write_atomically(args.ready_file, json.dumps(
-                    {"env_id": env.env_id, "owner_pid": os.getpid(), "urls": urls}, indent=2))
+                    {"env_id": env.env_id, "owner_pid": os.getpid(), "urls": urls, "note": env.template_note},
+                    indent=2))
             if not detached:
                 print("Ctrl-C to stop.", flush=True)
             sys.stdout.flush()
@@ -228,6 +231,8 @@ def _detach(args: argparse.Namespace) -> int:
     if args.ready_file is not None:
         _write_atomically(args.ready_file, text)
     print(f"environment {info['env_id']} is up in the background (pid {child.pid}, log {log_path})")
+    if info.get("note"):
+        print(f"  {info['note']}")
     width = max(len(k) for k in info["urls"])
     for key, url in info["urls"].items():
         print(f"  {key:<{width}}  {url}")

@@ -8,14 +8,16 @@ worker id), recorded in the registry as it starts, and reaped by `close()` in re
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import secrets
+import shutil
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +25,10 @@ from typing import TYPE_CHECKING
 from chaos.env._server import LocalServer
 from chaos.env.environment import EnvironmentBase, make_workdir
 from chaos.env.healing import ProxySpec, heal_environment
+from chaos.env.pgtemplate import default_cache_dir, template_lock
 from chaos.env.ports import free_port
 from chaos.env.postgres import LocalPostgres
+from chaos.env.prepare import ConsoleProgress, PrepareProgress, TemplateStatus, run_prepare, template_status
 from chaos.env.process import process_start_ticks
 from chaos.env.proxies import ProxyServer
 from chaos.env.redis import LocalRedis
@@ -33,11 +37,14 @@ from chaos.env.state import default_state_dir, spares_root
 from chaos.env.sut import LocalSut
 from chaos.env.tools import find_postgres, find_redis_server, postgres_run_as
 from chaos.env.upstream import LocalUpstream
+from chaos.errors import PrepareFailed
 from chaos.targetfile import DependencyKind, Target
 
 __all__ = ["LocalBackend", "LocalEnvironment"]
 
 log = logging.getLogger("chaos.env")
+
+_LOCK_MARGIN_S = 120.0   # waiting for another run's build: its prepare timeout plus its start and copy
 
 
 class LocalBackend:
@@ -56,7 +63,9 @@ class LocalBackend:
     def __init__(self, *, toxiproxy_url: str | None = None, cache_dir: Path | None = None,
                  registry: Registry | None = None, python: str = sys.executable, detached: bool = False,
                  dependency_timeout_s: float = 15.0, proxy_seed: int | None = None,
-                 proxy_api_port: int = 0, environ: Mapping[str, str] | None = None) -> None:
+                 proxy_api_port: int = 0, environ: Mapping[str, str] | None = None,
+                 progress: PrepareProgress | None = None) -> None:
+        """`progress`: where `[service.prepare]` reports live (default: a line on stderr)."""
         env = os.environ if environ is None else environ
         if toxiproxy_url is None:
             toxiproxy_url = env.get("TOXIPROXY_URL", "")
@@ -68,6 +77,7 @@ class LocalBackend:
         self.dependency_timeout_s = dependency_timeout_s
         self.proxy_seed = proxy_seed   # the embedded proxy's toxicity/jitter seed (--chaos-seed)
         self.proxy_api_port = proxy_api_port   # the embedded proxy's API port (0: a free one)
+        self.progress = progress if progress is not None else ConsoleProgress()
 
     def start(self, target: Target, *, worker_id: str = "main", sut_env: Mapping[str, str] | None = None,
               workdir: Path | None = None) -> LocalEnvironment:
@@ -105,6 +115,8 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         self._servers: dict[str, LocalServer] = {}
         self._proxy_server: ProxyServer | None = None
         self.tracker = EnvTracker(registry, env_id)
+        self.template: TemplateStatus | None = None   # the target's prepared template, if it has one
+        self.template_note = ""                       # what became of it, for `chaos up`
 
     # --- Environment -------------------------------------------------------------------------------
 
@@ -147,8 +159,22 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
     # --- start-up ----------------------------------------------------------------------------------
 
     def _start_all(self, backend: LocalBackend, sut_env: dict[str, str]) -> None:
+        with contextlib.ExitStack() as build_lock:
+            self._start_locked(backend, sut_env, build_lock)
+
+    def _start_locked(self, backend: LocalBackend, sut_env: dict[str, str], build_lock: contextlib.ExitStack
+                      ) -> None:
+        """Start everything; a cold prepared template is built under `build_lock`, released once published."""
         t0 = time.monotonic()
-        self._build_servers(backend)
+        status = self._template_status(backend)
+        if status is not None and not status.is_fresh():
+            waited = time.monotonic()
+            build_lock.enter_context(self._build_lock(backend, status))
+            if time.monotonic() - waited > 1.0 and status.is_fresh():
+                backend.progress.note(f"another run built the prepared template meanwhile "
+                                      f"({time.monotonic() - waited:.0f} s waited)")
+        self.template = status
+        self._build_servers(backend, status.paths if status is not None and status.is_fresh() else {})
         proxy_server = ProxyServer(external_url=backend.toxiproxy_url, dir=self.workdir / "proxy",
                                    python=backend.python, tracker=self.tracker, seed=backend.proxy_seed,
                                    api_port=backend.proxy_api_port)
@@ -179,8 +205,12 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
 
         self._apply_stubs()
         start = time.monotonic()
-        sut = LocalSut(service=self.target.service, values=self._template_values(backend), sut_env=sut_env,
+        values = self._template_values(backend)
+        sut = LocalSut(service=self.target.service, values=values, sut_env=sut_env,
                        dir=self.workdir / "sut", tracker=self.tracker)
+        self._run_prepare(backend, sut, values, status)
+        build_lock.close()
+        start = time.monotonic()
         self._set_sut(sut)
         self._on_close("the SUT", sut.close)
         sut.launch()
@@ -189,7 +219,68 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         self.startup_times["total"] = time.monotonic() - t0
         self.registry.update(self.env_id, urls=self.urls())
 
-    def _build_servers(self, backend: LocalBackend) -> None:
+    def _template_status(self, backend: LocalBackend) -> TemplateStatus | None:
+        deps = self.target.dependencies.values()
+        if self.target.service.prepare is None or not any(d.kind is DependencyKind.POSTGRES for d in deps):
+            return None
+        cache = backend.cache_dir or default_cache_dir()
+        return template_status(self.target, cache=cache, major=find_postgres().major)
+
+    def _build_lock(self, backend: LocalBackend, status: TemplateStatus) -> contextlib.AbstractContextManager[None]:
+        prepare = self.target.service.prepare
+        assert prepare is not None
+        cache = backend.cache_dir or default_cache_dir()
+        timeout_s = prepare.timeout_s + _LOCK_MARGIN_S
+        lock = template_lock(cache, find_postgres().major, status.key, timeout_s=timeout_s)
+
+        @contextlib.contextmanager
+        def held() -> Iterator[None]:
+            try:
+                lock.__enter__()
+            except TimeoutError:
+                raise PrepareFailed(command="(waiting for another run's build)", log_path=str(cache),
+                                    problem=f"another run held the prepared-template lock for over {timeout_s:g} s"
+                                    ) from None
+            try:
+                yield
+            finally:
+                lock.__exit__(None, None, None)
+        return held()
+
+    def _run_prepare(self, backend: LocalBackend, sut: LocalSut, values: Mapping[str, str],
+                     status: TemplateStatus | None) -> None:
+        """Run [service.prepare] unless the template holds its result; keep the result as the template."""
+        prepare = self.target.service.prepare
+        if prepare is None:
+            return
+        if status is not None and status.is_fresh() and all(
+                s.prepared is not None for s in self._servers.values() if isinstance(s, LocalPostgres)):
+            self.template_note = f"prepared template: {status.describe()}"
+            return
+        log_path = self.workdir / "prepare.log"
+        try:
+            took = run_prepare(prepare, values=values, env=sut.env, cwd=sut.cwd, log_path=log_path,
+                               tracker=self.tracker, progress=backend.progress)
+        except PrepareFailed as exc:
+            kept = self.registry.root / "logs" / f"prepare-{self.env_id}.log"   # the work dir goes at close
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log_path, kept)
+            raise PrepareFailed(command=exc.command, problem=exc.problem, log_path=str(kept),
+                                log_tail=exc.log_tail) from None
+        self.startup_times["prepare"] = took
+        if status is None:   # no Postgres to keep it in: the commands run at every start
+            self.template_note = f"prepare ran in {took:.1f} s (no Postgres dependency: nothing to keep)"
+            return
+        started = time.monotonic()
+        for name, server in self._servers.items():
+            if isinstance(server, LocalPostgres):
+                server.keep_as_template(status.paths[name])
+        self.startup_times["keep template"] = time.monotonic() - started
+        self.template_note = (f"prepared template: built in {took:.1f} s (+{time.monotonic() - started:.1f} s "
+                              f"to keep it), key {status.key[:12]}")
+        backend.progress.note(self.template_note)
+
+    def _build_servers(self, backend: LocalBackend, prepared: Mapping[str, Path]) -> None:
         deps = self.target.dependencies
         kinds = {d.kind for d in deps.values()}
         # look tools up front: a missing binary is a ToolMissing before anything starts
@@ -203,7 +294,7 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
                 assert pg_tools is not None
                 server = LocalPostgres(dependency=dep, dir=directory, port=port, tracker=self.tracker,
                                        tools=pg_tools, run_as=pg_user, cache_dir=backend.cache_dir,
-                                       spares_dir=spares_root())
+                                       spares_dir=spares_root(), prepared=prepared.get(name))
             elif dep.kind is DependencyKind.REDIS:
                 assert redis_server is not None
                 server = LocalRedis(name=name, dir=directory, port=port, tracker=self.tracker,

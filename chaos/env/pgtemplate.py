@@ -4,6 +4,13 @@
 `<cache>/pg<major>-template-v<N>` and is created under a file lock and published with an atomic
 rename, so two pytest-xdist workers racing on a cold cache neither initdb twice nor see half a
 template.
+
+The same mechanism keeps *prepared* templates: a target's cluster after its roles, database,
+init_sql and `[service.prepare]` commands, in `<cache>/pg<major>-prepared-<key>-<dependency>`,
+keyed by a hash of those inputs (`chaos.env.prepare`). The build holds the key's lock (a second
+worker waits, then copies the result) and publishes by rename, so a crash mid-build leaves only a
+`.tmp-<pid>` that the next publish removes, never a template. Prepared templates nobody used for
+`PREPARED_KEPT_DAYS` are removed when a new one is published.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ from chaos.env.process import RunAs
 from chaos.env.tools import PostgresTools
 from chaos.errors import DependencyStartTimeout
 
-__all__ = ["SPARES_KEPT", "TEMPLATE_VERSION", "clone_cluster", "default_cache_dir", "ensure_template",
-           "make_spare"]
+__all__ = ["PREPARED_KEPT_DAYS", "SPARES_KEPT", "TEMPLATE_VERSION", "clone_cluster", "default_cache_dir",
+           "ensure_template", "is_template", "make_spare", "prepared_template_path", "publish_template",
+           "template_lock"]
 
 TEMPLATE_VERSION = 2      # bump when the initdb options change
 _LOCK_TIMEOUT_S = 120.0   # another worker's initdb takes ~1-2 s; this bounds a wedged one
 SPARES_KEPT = 2           # one per pytest-xdist worker of `make test` (-n 2)
+PREPARED_KEPT_DAYS = 14   # an unused prepared template (inputs changed since) is removed after this
 
 
 def default_cache_dir() -> Path:
@@ -35,17 +44,18 @@ def default_cache_dir() -> Path:
 
 
 @contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
+def _locked(lock_path: Path, timeout_s: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
+    """An exclusive flock on `lock_path`: the kernel drops it when its holder dies, so no stale lock."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as handle:
-        deadline = time.monotonic() + _LOCK_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise TimeoutError(f"{lock_path} still locked after {_LOCK_TIMEOUT_S:g} s") from None
+                    raise TimeoutError(f"{lock_path} still locked after {timeout_s:g} s") from None
                 time.sleep(0.05)
         try:
             yield
@@ -146,3 +156,58 @@ def make_spare(template: Path, spares: Path, *, keep: int = SPARES_KEPT) -> Path
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final
+
+
+# --- prepared templates ------------------------------------------------------------------------------
+
+def is_template(path: Path) -> bool:
+    """True if `path` is a published (complete) cluster: only a finished copy is ever renamed there."""
+    return (path / "PG_VERSION").is_file()
+
+
+def prepared_template_path(cache: Path, major: int, key: str, dependency: str) -> Path:
+    """Where the prepared cluster of `dependency` for inputs hashing to `key` lives."""
+    return cache / f"pg{major}-prepared-{key[:20]}-{dependency}"
+
+
+def template_lock(cache: Path, major: int, key: str, *, timeout_s: float) -> contextlib.AbstractContextManager[None]:
+    """The lock a build of `key`'s templates holds; TimeoutError after `timeout_s` (another build wedged)."""
+    return _locked(cache / f"pg{major}-prepared-{key[:20]}.lock", timeout_s)
+
+
+def publish_template(data_dir: Path, template: Path) -> bool:
+    """Copy the *stopped* cluster at `data_dir` into the cache as `template`; False if one is there already.
+
+    The copy goes to `.<name>.tmp-<pid>` first and is renamed into place, so a reader sees a
+    complete template or none. Leftovers of dead builders are removed on the way, as are prepared
+    templates unused for `PREPARED_KEPT_DAYS`.
+    """
+    cache = template.parent
+    cache.mkdir(parents=True, exist_ok=True)
+    _remove_dead_partials(cache)
+    _prune_prepared(cache, keep=template)
+    if is_template(template):
+        return False
+    staging = cache / f".{template.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        _copy_tree(data_dir, staging)
+        (staging / "postmaster.pid").unlink(missing_ok=True)   # never there after a clean stop; belt
+        os.rename(staging, template)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def _remove_dead_partials(cache: Path) -> None:
+    for partial in cache.glob(".*.tmp-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _prune_prepared(cache: Path, *, keep: Path) -> None:
+    cutoff = time.time() - PREPARED_KEPT_DAYS * 86400
+    for old in cache.glob("pg*-prepared-*"):
+        if old != keep and old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)

@@ -18,9 +18,10 @@ from psycopg import sql
 
 from chaos.env._server import LocalServer
 from chaos.env._shm import release_segment_of
-from chaos.env.pgtemplate import clone_cluster, ensure_template, make_spare
-from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo, run_script
+from chaos.env.pgtemplate import clone_cluster, ensure_template, is_template, make_spare, publish_template
+from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo
 from chaos.env.process import RunAs
+from chaos.env.psql import SqlConnection, find_psql, run_sql_file
 from chaos.env.registry import Tracker
 from chaos.env.tools import PostgresTools
 from chaos.env.urls import postgres_url
@@ -63,7 +64,9 @@ class LocalPostgres(PostgresAdmin, LocalServer):
 
     def __init__(self, *, dependency: Dependency, dir: Path, port: int, tracker: Tracker,
                  tools: PostgresTools, run_as: RunAs | None, cache_dir: Path | None = None,
-                 spares_dir: Path | None = None) -> None:
+                 spares_dir: Path | None = None, prepared: Path | None = None) -> None:
+        """`prepared`: a published prepared template to start from; its roles, database, init_sql and
+        prepare commands are in it already, so none of them runs again."""
         super().__init__(name=dependency.name, dir=dir, port=port, tracker=tracker)
         self.dependency = dependency
         self.tools = tools
@@ -71,6 +74,7 @@ class LocalPostgres(PostgresAdmin, LocalServer):
         self.cache_dir = cache_dir
         self.spares_dir = spares_dir
         self.template: Path | None = None
+        self.prepared = prepared if prepared is not None and is_template(prepared) else None
         self.used_spare = False   # the cluster came from a spare (a rename) rather than a copy
         self.data_dir = dir / "data"
         self._outside_dirs: list[Path] = []
@@ -78,7 +82,11 @@ class LocalPostgres(PostgresAdmin, LocalServer):
     # --- LocalServer hooks -------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        template = self.template = ensure_template(self.tools, self.run_as, self.cache_dir)
+        if self.prepared is not None:
+            template = self.template = self.prepared
+            os.utime(template)   # "last used": unused prepared templates are pruned after a while
+        else:
+            template = self.template = ensure_template(self.tools, self.run_as, self.cache_dir)
         if self.run_as is not None:
             os.chmod(self.dir, 0o711)    # the server user must reach its data dir inside ours
             if not _reachable_by(self.dir, self.run_as):
@@ -109,6 +117,8 @@ class LocalPostgres(PostgresAdmin, LocalServer):
         return argv
 
     def _after_first_ready(self) -> None:
+        if self.prepared is not None:
+            return
         dep = self.dependency
         with self._admin() as conn:
             if dep.user != "postgres":
@@ -117,7 +127,23 @@ class LocalPostgres(PostgresAdmin, LocalServer):
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(dep.database), sql.Identifier(dep.user)))
         if dep.init_sql is not None:
-            run_script(admin_conninfo(self.direct, user=dep.user, dbname=dep.database), dep.init_sql)
+            run_sql_file(dep.init_sql, SqlConnection(endpoint=self.direct, user=dep.user, dbname=dep.database),
+                         psql=find_psql(self.tools.bin_dir))
+
+    def keep_as_template(self, template: Path) -> bool:
+        """Stop the cluster cleanly, publish a copy of it as `template`, start it again (same port).
+
+        Called once the prepare commands ran; later environments of the same inputs start from the
+        copy. Returns False if another run published it first (its copy is as good as ours).
+        """
+        with self._lock:
+            self.stop()
+            try:
+                published = publish_template(self.data_dir, template)
+            finally:
+                self.start()
+            self.template = self.prepared = template   # spares are now made of the prepared cluster
+            return published
 
     def _after_close(self) -> None:
         release_segment_of(self.data_dir)

@@ -9,14 +9,13 @@ supplies `admin_dsn()` and `PostgresAdmin` does the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from chaos.env.base import Endpoint
 
-__all__ = ["ADMIN_APPLICATION_NAME", "ClientBackend", "PostgresAdmin", "admin_conninfo", "run_script"]
+__all__ = ["ADMIN_APPLICATION_NAME", "ClientBackend", "PostgresAdmin", "admin_conninfo"]
 
 ADMIN_APPLICATION_NAME = "chaos-admin"   # our own connections, never counted as the SUT's
 
@@ -49,12 +48,6 @@ def admin_conninfo(endpoint: Endpoint, *, user: str, dbname: str, password: str 
     return psycopg.conninfo.make_conninfo(
         host=endpoint.host, port=endpoint.port, user=user, password=password, dbname=dbname,
         application_name=ADMIN_APPLICATION_NAME, connect_timeout=2)
-
-
-def run_script(dsn: str, script: Path) -> None:
-    """Run an SQL file (a target's init_sql) in one go over a connection to `dsn`."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(script.read_text().encode())   # no parameters: simple protocol, several statements
 
 
 class PostgresAdmin:

@@ -32,6 +32,7 @@ from chaos.targetfile.model import Target as Target
 from chaos.targetfile.params import Param as Param
 from chaos.targetfile.params import ParamKind as ParamKind
 from chaos.targetfile.params import Role as Role
+from chaos.targetfile.prepare import Prepare as Prepare
 from chaos.targetfile.templates import TemplateError as TemplateError
 from chaos.targetfile.templates import render as render
 
@@ -48,6 +49,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "ParamValue",
+    "Prepare",
     "RequestTemplate",
     "RestartRule",
     "Role",

@@ -25,6 +25,7 @@ from chaos.targetfile.contract_tables import parse_answers, parse_contracts
 from chaos.targetfile.dependency_tables import parse_dependencies
 from chaos.targetfile.guards import parse_guards
 from chaos.targetfile.model import LoadDefaults, RestartRule, Service, Target
+from chaos.targetfile.prepare import parse_prepare
 from chaos.targetfile.request_templates import parse_headers
 from chaos.targetfile.templates import render
 
@@ -32,7 +33,8 @@ __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "load_target", "template_values_name
 
 TOP_TABLES: Final = ("service", "dependencies", "answers", "load", "contracts", "guards")
 SERVICE_KEYS: Final = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
-                       "healthy_within_s", "restart", "allow_remote", "env", "headers", "defects_env")
+                       "healthy_within_s", "restart", "allow_remote", "env", "headers", "defects_env",
+                       "prepare")
 LOAD_KEYS: Final = ("rate_per_s", "concurrency", "headers")
 BASE_TEMPLATE_NAMES: Final = ("python", "port", "target_dir", "workdir")
 DEPENDENCY_TEMPLATE_FIELDS: Final = ("url", "host", "port")
@@ -150,11 +152,12 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: Temp
                for key, default in (("start_timeout_s", 20.0), ("shutdown_grace_s", 10.0),
                                     ("healthy_within_s", 2.0))}
     defects_env = problems.string(spec, "defects_env", where)
+    prepare = parse_prepare(problems, spec, base, lambda key, value: scope.check(problems, key, value))
     if command is None or url is None or health is None or cwd is None or restart is None:
         return None
     return Service(command=command, cwd=cwd, url=url, health=health, ready=ready, restart=restart,
                    allow_remote=allow_remote, env=MappingProxyType(env), headers=headers,
-                   defects_env=defects_env, **numbers)
+                   defects_env=defects_env, prepare=prepare, **numbers)
 
 
 def _command(problems: Problems, spec: Mapping[str, Any], scope: TemplateScope, cwd: Path | None

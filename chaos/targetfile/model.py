@@ -16,6 +16,7 @@ from typing import Any
 
 from chaos.answers import Answer
 from chaos.targetfile.guards import GuardSpec
+from chaos.targetfile.prepare import Prepare
 from chaos.upstream.stubs import Stub
 
 __all__ = [
@@ -94,6 +95,7 @@ class Service:
     # sent with every request the suite makes to the service
     headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
     defects_env: str | None = None    # env var listing defect switches to turn on (for `chaos matrix`)
+    prepare: Prepare | None = None    # [service.prepare]: migrations and seeds, run before the first start
 
     @property
     def ready_or_health(self) -> str:

@@ -25,7 +25,8 @@ from chaos.env.base import Endpoint
 from chaos.env.docker._container import ContainerState, ServiceContainer, SignalRoute
 from chaos.env.docker._topology import DependencyPorts
 from chaos.env.ports import port_accepts, wait_port_closed
-from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo, run_script
+from chaos.env.postgres_admin import PostgresAdmin, admin_conninfo
+from chaos.env.psql import SqlConnection, find_psql, run_sql_file
 from chaos.env.redis_admin import RedisAdmin
 from chaos.env.signals import FATAL_SIGNALS
 from chaos.env.urls import dependency_url
@@ -200,8 +201,10 @@ class DockerPostgres(PostgresAdmin, DockerDependency):
 
     def run_init_sql(self) -> None:
         """The target's init_sql, once, on the fresh database."""
-        if self.dependency.init_sql is not None:
-            run_script(self.admin_dsn(), self.dependency.init_sql)
+        dep = self.dependency
+        if dep.init_sql is not None:
+            run_sql_file(dep.init_sql, SqlConnection(endpoint=self.direct, user=dep.user, password=dep.password,
+                                                     dbname=dep.database), psql=find_psql())
 
 
 class DockerRedis(RedisAdmin, DockerDependency):
