@@ -32,6 +32,8 @@ NOT_SENT_FIGURE: Final = "load.not_sent"
 _FIGURE_PREFIX: Final = "chaos.figure."
 _MARGIN_RELATIVE: Final = "chaos.margin.relative"
 _MARGIN_FLOOR: Final = "chaos.margin.floor_s"
+_MARGIN_LONG_BASE: Final = "chaos.margin.long_base_s"
+_MARGIN_LONG_SHARE: Final = "chaos.margin.long_share"
 _MAX_DETAIL: Final = 500
 
 
@@ -83,7 +85,9 @@ def summary_to_properties(summary: Summary) -> list[tuple[str, object]]:
         props.append(("chaos.summary", summary.detail))
     props.extend((f"{_FIGURE_PREFIX}{name}", round(value, 6)) for name, value in summary.figures.items())
     if summary.margin_rule is not None:
-        props.extend([(_MARGIN_RELATIVE, summary.margin_rule.relative), (_MARGIN_FLOOR, summary.margin_rule.floor_s)])
+        rule = summary.margin_rule
+        props.extend([(_MARGIN_RELATIVE, rule.relative), (_MARGIN_FLOOR, rule.floor_s),
+                      (_MARGIN_LONG_BASE, rule.long_base_s), (_MARGIN_LONG_SHARE, rule.long_share)])
     if summary.journal is not None:
         props.append(("chaos.journal", summary.journal))
     return props
@@ -120,7 +124,9 @@ def summary_from_properties(
 
 def _margin_rule(values: Mapping[str, object]) -> MarginRule | None:
     try:
-        return MarginRule(relative=float(str(values[_MARGIN_RELATIVE])), floor_s=float(str(values[_MARGIN_FLOOR])))
+        return MarginRule(relative=float(str(values[_MARGIN_RELATIVE])), floor_s=float(str(values[_MARGIN_FLOOR])),
+                          long_base_s=float(str(values.get(_MARGIN_LONG_BASE, 0.0))),
+                          long_share=float(str(values.get(_MARGIN_LONG_SHARE, 0.0))))
     except (KeyError, ValueError):
         return None
 
