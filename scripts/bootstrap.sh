@@ -2,17 +2,19 @@
 # Install what the suite needs on a fresh Debian/Ubuntu machine (idempotent, quiet when all is there):
 # Redis and PostgreSQL server binaries from the distribution, then a venv with the package and its dev extra.
 #
-#   scripts/bootstrap.sh             what the main job needs (`make experiments`)
-#   scripts/bootstrap.sh --browser   also Debian's chromium, for the test that opens the HTML report
-#                                    headless (`make test`; the test skips without it)
+#   scripts/bootstrap.sh          what the main job needs (`make experiments`)
+#   scripts/bootstrap.sh --tests  also what the suite's tests need (`make test`): Debian's chromium, for the
+#                                 test that opens the HTML report headless (it skips without it), and the
+#                                 reference services of other stacks (fixtures/*/setup.sh: their own
+#                                 virtualenv or node_modules, from pinned requirements and lockfiles)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-browser=0
+tests=0
 for arg in "$@"; do
   case "$arg" in
-    --browser) browser=1 ;;
-    *) echo "bootstrap: unknown argument $arg (known: --browser)" >&2; exit 2 ;;
+    --tests) tests=1 ;;
+    *) echo "bootstrap: unknown argument $arg (known: --tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -73,7 +75,7 @@ if [ -n "$need_pkgs" ]; then
   fi
 fi
 
-if [ "$browser" = 1 ] && ! command -v chromium >/dev/null 2>&1 && can_apt; then
+if [ "$tests" = 1 ] && ! command -v chromium >/dev/null 2>&1 && can_apt; then
   with_apt_lock
   if ! command -v chromium >/dev/null 2>&1; then
     echo "bootstrap: installing chromium with apt-get (for the report's browser test)" >&2
@@ -91,4 +93,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
   touch "$stamp"
+fi
+
+# The reference services of other stacks bring their own dependencies (each setup.sh is idempotent and
+# quiet when all is there); only the tests and the matrix run them.
+if [ "$tests" = 1 ]; then
+  for setup in fixtures/*/setup.sh; do
+    [ -f "$setup" ] || continue
+    if ! bash "$setup"; then
+      echo "bootstrap: $setup failed; the tests of that service will fail to load its target file" >&2
+      exit 1
+    fi
+  done
 fi

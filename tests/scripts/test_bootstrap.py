@@ -106,12 +106,12 @@ def test_make_experiments_skips_the_browser_and_make_test_asks_for_it() -> None:
                               timeout=30, check=True).stdout
 
     assert "scripts/bootstrap.sh\n" in recipe("experiments")
-    assert "--browser" not in recipe("experiments")
-    assert "scripts/bootstrap.sh --browser" in recipe("test")
+    assert "--tests" not in recipe("experiments")
+    assert "scripts/bootstrap.sh --tests" in recipe("test")
 
 
 def test_a_failed_install_quotes_apt(checkout: Path, fake_bin: Path) -> None:
-    code, out = finish(bootstrap(checkout, fake_bin, "missing", "--browser"))
+    code, out = finish(bootstrap(checkout, fake_bin, "missing", "--tests"))
     assert code == 0, out
     assert ("bootstrap: could not install chromium (E: Unable to locate package chromium); "
             "the browser test will skip") in out
@@ -119,8 +119,8 @@ def test_a_failed_install_quotes_apt(checkout: Path, fake_bin: Path) -> None:
 
 def test_two_bootstraps_at_once_install_once_and_say_nothing_false(checkout: Path, fake_bin: Path) -> None:
     """The second waits for the first, then finds chromium there: no "could not install"."""
-    first = bootstrap(checkout, fake_bin, "slow", "--browser")
-    second = bootstrap(checkout, fake_bin, "slow", "--browser")
+    first = bootstrap(checkout, fake_bin, "slow", "--tests")
+    second = bootstrap(checkout, fake_bin, "slow", "--tests")
     (code1, out1), (code2, out2) = finish(first), finish(second)
     assert (code1, code2) == (0, 0), out1 + out2
     both = out1 + out2
