@@ -29,13 +29,15 @@ S = 1_000_000_000
 def every_kind_of_event() -> Timeline:
     tl = Timeline(anchor_ns=S, anchor_wall_s=1_700_000_000.5)
     tl.append(RequestDone(label="list", method="GET", path="/api?page=1", start_ns=2 * S, end_ns=3 * S,
-                          status=200, body={"degraded": True, "n": 3, "why": None}))
+                          status=200, seen={"json:degraded": True, "json:n": 3, "json:why": None,
+                                                      "header:x-cache": "HIT"}))
     tl.append(RequestDone(label="list", method="GET", path="/api", start_ns=2 * S, end_ns=4 * S,
                           error="ReadTimeout"))
     tl.append(RequestSkipped(label="list", at_ns=2 * S))
     tl.append(FaultStarted(name="db", at_ns=2 * S, detail="proxy disabled"))
     tl.append(FaultEnded(name="db", at_ns=5 * S))
-    tl.append(ProbeResult(probe="ready", ok=False, start_ns=3 * S, end_ns=3 * S + 10, status=503))
+    tl.append(ProbeResult(probe="ready", ok=False, start_ns=3 * S, end_ns=3 * S + 10, status=503,
+                          seen={"json:status": "starting"}))
     tl.append(ProbeResult(probe="alive", ok=True, start_ns=3 * S, end_ns=3 * S + 1))
     tl.append(ProcessExited(pid=42, exit_code=-9, at_ns=6 * S))
     tl.append(Mark(name="sigterm sent", at_ns=5 * S))
@@ -52,12 +54,16 @@ def test_round_trip_through_json_keeps_every_event() -> None:
     assert back.events() == tl.events()
     assert (back.anchor_ns, back.anchor_wall_s) == (tl.anchor_ns, tl.anchor_wall_s)
     assert {type(e).__name__ for e in back.events()} == set(EVENT_TYPES)
-    assert back.events(RequestDone)[0].body == {"degraded": True, "n": 3, "why": None}
+    assert back.events(RequestDone)[0].seen == {"json:degraded": True, "json:n": 3, "json:why": None,
+                                                 "header:x-cache": "HIT"}
+    assert back.events(RequestDone)[1].seen is None
+    assert back.events(ProbeResult)[0].seen == {"json:status": "starting"}
 
 
 def test_the_form_is_versioned_tagged_and_carries_offsets() -> None:
     data = timeline_to_data(every_kind_of_event())
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == 2   # version 2: RequestDone.body became seen, ProbeResult.seen, UpstreamCall.upstream
     first = data["events"][0]  # type: ignore[index]
     assert first["type"] == "RequestSkipped"
     assert first["offset_s"] == 1.0

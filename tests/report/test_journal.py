@@ -45,7 +45,7 @@ def test_real_journal_validates_against_the_schema(catalog_run: Any) -> None:
 
 def test_real_journal_holds_the_whole_run(catalog_run: Any) -> None:
     data = _real_journal(catalog_run)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     header = re.search(r"chaos: seed=(\d+) \(.*\); replay with --chaos-seed (\d+)", catalog_run.output)
     assert header is not None, catalog_run.output          # the drawn run seed, printed once in the header
     assert data["seed"] == int(header.group(1)) == int(header.group(2))
@@ -118,10 +118,10 @@ def test_reading_a_bad_journal_names_the_file(tmp_path: Path, make_journal: Make
     with pytest.raises(JournalError, match=r"a\.json: not JSON"):
         read_journal(not_json)
     future = tmp_path / "b.json"
-    future.write_text(json.dumps({**journal_to_data(make_journal()), "schema_version": 2}))
+    future.write_text(json.dumps({**journal_to_data(make_journal()), "schema_version": 3}))
     with pytest.raises(JournalError, match=r"b\.json: not a valid journal: \$\.schema_version"):
         read_journal(future)
-    with pytest.raises(ValueError, match="schema_version 2 is not supported"):
+    with pytest.raises(ValueError, match="schema_version 3 is not supported"):
         journal_from_data(json.loads(future.read_text()))
 
 
@@ -150,7 +150,7 @@ def test_an_aborted_experiment_round_trips_with_its_evidence(make_journal: MakeJ
     assert data["seed"] == 4242
     assert data["error"] is not None
     assert "healed at once: signal(sut, SIGTERM)" in data["error"]   # the evidence
-    assert data["schema_version"] == 1                     # an added enum value: still version 1
+    assert data["schema_version"] == 2                     # an added enum value: still version 2
     assert "aborted" in journal_schema()["properties"]["outcome"]["enum"]
     assert schema_problems(data) == []
     back = journal_from_data(json.loads(json.dumps(data)))

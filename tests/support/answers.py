@@ -4,15 +4,24 @@ speak one grammar."""
 
 from __future__ import annotations
 
-from chaos.answers import Answer
+from chaos.answers import Answer, JsonPath
 from chaos.targetfile._fields import Problems
-from chaos.targetfile.answers import parse_answer
+from chaos.targetfile.answers import parse_answer, parse_json_path
 
 
 def answer(value: object) -> Answer:
     """The answer spec `value` means in a target file; a test that writes a bad one fails at once."""
     problems = Problems()
     parsed = parse_answer(problems, "answer", value)
+    assert not problems, problems.lines
+    assert parsed is not None
+    return parsed
+
+
+def json_path(text: str) -> JsonPath:
+    """The JSON path `text` means in an answer's `json = "..."`."""
+    problems = Problems()
+    parsed = parse_json_path(problems, "json", text)
     assert not problems, problems.lines
     assert parsed is not None
     return parsed
