@@ -48,8 +48,8 @@ def parse_answer(problems: Problems, key: str, value: Any, *, depth: int = 0) ->
         problems.add(key, "expected an answer: a status shorthand (503, \"5xx\", [503, \"refused\"]) or a "
                           f"table such as {{ header = \"X-Cache\", equals = \"HIT\" }}, got {describe(value)}")
         return None
+    before = len(problems.lines)   # an unknown key is this answer's problem too: no "empty answer" after it
     problems.unknown_keys(value, key, ANSWER_KEYS)
-    before = len(problems.lines)
     parts: list[Answer | None] = []
     if "status" in value:
         parts.append(_status(problems, f"{key}.status", value["status"]))
