@@ -8,10 +8,13 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_COUNT", "Problems", "describe", "describe_key", "is_number"]
+__all__ = ["MAX_COUNT", "MAX_MILLISECONDS", "Problems", "describe", "describe_key", "is_number"]
 
 MAX_COUNT = 1_000_000
 """The largest count a target file may give (rates, sizes, attempts): beyond it, a typo."""
+
+MAX_MILLISECONDS = 3_600_000
+"""The longest latency a target file may ask for (an hour): beyond it, a typo."""
 
 
 def is_number(value: object) -> bool:

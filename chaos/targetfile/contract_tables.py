@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from chaos.answers import Answer
-from chaos.targetfile._fields import MAX_COUNT, Problems, describe, is_number
+from chaos.targetfile._fields import MAX_COUNT, MAX_MILLISECONDS, Problems, describe, is_number
 from chaos.targetfile._templating import TemplateScope
 from chaos.targetfile.answers import parse_answer
 from chaos.targetfile.catalog import ANSWER_DEFAULTS, CONTRACTS, RENAMED, Contract
@@ -131,7 +131,7 @@ def _param(problems: Problems, key: str, param: Param, value: Any, *, deps: Mapp
         if is_int and 1 <= value <= MAX_COUNT:
             return int(value)
     elif kind is ParamKind.MILLISECONDS:
-        if is_int and 0 <= value <= 3_600_000:
+        if is_int and 0 <= value <= MAX_MILLISECONDS:
             return int(value)
     elif kind is ParamKind.DEPENDENCY and isinstance(value, str):
         return _dependency(problems, key, param, value, deps=deps, broken=scope.broken)

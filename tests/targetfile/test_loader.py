@@ -318,7 +318,7 @@ def test_contract_unknown_and_missing_params(tmp_path: Path) -> None:
     assert "latency_budget_s: missing" not in msg   # a budget with a default (1 s) is never missing
     msg = problems_of(tmp_path, GOOD + '\n[contracts.retry_backoff]\nrequest = "GET /q"\ndependency = "external"\n')
     assert ("[contracts.retry_backoff].max_attempts: missing (required setting: the service's attempts per "
-            "call (first + retries); an integer >= 1)") in msg
+            "call (first + retries); an integer 1..1000000)") in msg
 
 
 def test_contract_param_types(tmp_path: Path) -> None:
@@ -329,14 +329,15 @@ def test_contract_param_types(tmp_path: Path) -> None:
             .replace("db_latency_ms = 0", "db_latency_ms = -1")
             .replace('{ line = "POST /api/bookings", json =', '{ line = "POST /api/bookings", form = 3, json ='))
     msg = problems_of(tmp_path, text)
-    assert ("[contracts.cache_fallback].latency_budget_s: expected seconds > 0 (a number), got '1s' "
+    assert ("[contracts.cache_fallback].latency_budget_s: expected seconds > 0 (a finite number), got '1s' "
             "(budget: how fast a fallback answer must come)") in msg
     assert ("[contracts.cache_fallback].request: expected a request line such as \"GET /api/items?page=1\", "
             "got '/api/catalog'") in msg
-    assert "[contracts.booking_race].concurrency: expected an integer >= 1, got 2.5 (knob: bookings per round)" in msg
+    assert ("[contracts.booking_race].concurrency: expected an integer 1..1000000, got 2.5 (knob: bookings per "
+            "round)") in msg
     assert ('[contracts.restart_persistence].locked: expected an HTTP status (503), a class ("5xx"), "refused", '
             '"reset" or "timeout", or a list of these, got 42') in msg
-    assert ("[contracts.booking_race].db_latency_ms: expected milliseconds >= 0 (an integer), got -1 "
+    assert ("[contracts.booking_race].db_latency_ms: expected milliseconds 0..3600000 (an integer), got -1 "
             "(knob: latency added to the DB)") in msg
     assert "[contracts.booking_race].request: give at most one body: json or form or text (got json, form)" in msg
 
