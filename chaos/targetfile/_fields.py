@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ MAX_MILLISECONDS = 3_600_000
 
 
 def is_number(value: object) -> bool:
-    """A TOML int or float that is finite (`nan` and `inf` are TOML floats, never a duration or rate)."""
-    return (isinstance(value, int) and not isinstance(value, bool)) or (
+    """A TOML int or float that is finite (`nan` and `inf` are TOML floats, never a duration or rate),
+    and an int that a float can hold (a 400-digit integer would overflow `float()`)."""
+    return (isinstance(value, int) and not isinstance(value, bool) and abs(value) <= sys.float_info.max) or (
         isinstance(value, float) and math.isfinite(value))
 
 

@@ -40,6 +40,7 @@ class TemplateScope:
         self.environ = environ
         self.broken = frozenset(broken)   # dependencies declared but invalid: their errors are already told
         self.secrets: set[str] = set()
+        self._known_listed = False   # the known names are printed once per file, not per problem
 
     def check(self, problems: Problems, key: str, value: str, *, literal_only: bool = False) -> str | None:
         """`value` with `{env.NAME}` resolved, or None after recording its problems. With `literal_only`
@@ -72,7 +73,9 @@ class TemplateScope:
                     ok = False   # the dependency's own problem is reported; do not guess at a twin
                     continue
                 close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
-                hint = f"; did you mean {{{close[0]}}}?" if close else f" (known: {', '.join(self.names)})"
+                hint = f"; did you mean {{{close[0]}}}?" if close else "" if self._known_listed \
+                    else f" (known: {', '.join(self.names)})"
+                self._known_listed = self._known_listed or not close
                 problems.add(key, f"unknown template name {{{name}}} in {value!r}{hint}")
                 ok = False
         if not ok:

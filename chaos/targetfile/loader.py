@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -100,10 +102,21 @@ def _parse(shown: str, data: bytes) -> dict[str, Any]:
         raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"]
                               ) from exc
     except ValueError as exc:   # an integer beyond sys.get_int_max_str_digits()
-        raise TargetFileError(path=shown, problems=[f"a value is out of range: {exc}"]) from exc
+        raise TargetFileError(path=shown, problems=[_huge_integer(text, exc)]) from exc
     if _depth(raw) > MAX_NESTING:
         raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"])
     return raw
+
+
+def _huge_integer(text: str, exc: ValueError) -> str:
+    """Where the integer too long to parse is (tomllib's error names neither line nor key)."""
+    limit = sys.get_int_max_str_digits()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.search(rf"[0-9_]{{{limit + 1},}}", line)
+        if match is not None:
+            digits = sum(c.isdigit() for c in match.group(0))
+            return f"line {number}: an integer of {digits} digits is out of range (at most {limit} digits)"
+    return f"a value is out of range ({exc})"
 
 
 def _depth(value: object) -> int:
