@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from chaos.targetfile._fields import Problems
+from chaos.targetfile._fields import Problems, describe
 from chaos.targetfile.templates import ENV_PREFIX, TemplateError, render, render_some, template_names
 
 __all__ = ["MIN_SECRET_LENGTH", "RUN_TOKEN", "TemplateScope", "looks_secret"]
@@ -76,7 +76,7 @@ class TemplateScope:
                 hint = f"; did you mean {{{close[0]}}}?" if close else "" if self._known_listed \
                     else f" (known: {', '.join(self.names)})"
                 self._known_listed = self._known_listed or not close
-                problems.add(key, f"unknown template name {{{name}}} in {value!r}{hint}")
+                problems.add(key, f"unknown template name {{{name}}} in {describe(value)}{hint}")
                 ok = False
         if not ok:
             return None

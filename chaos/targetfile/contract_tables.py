@@ -139,7 +139,7 @@ def _param(problems: Problems, key: str, param: Param, value: Any, *, deps: Mapp
         if value == SERVICE_PROCESS or value in processes:
             return value
         known = ", ".join([SERVICE_PROCESS, *processes])
-        problems.add(key, f"unknown process {value!r} (known: {known})")
+        problems.add(key, f"unknown process {describe(value)} (known: {known})")
         return None
     role = f"{param.role.value}: {param.doc}"
     problems.add(key, f"expected {kind.expected}, got {describe(value)} ({role})")
@@ -154,10 +154,10 @@ def _dependency(problems: Problems, key: str, param: Param, value: str, *,
         return None   # its own table's problem is reported; this one would only repeat it
     if dep is None:
         known = ", ".join(deps) or "none declared"
-        problems.add(key, f"unknown dependency {value!r} (declared under [dependencies]: {known})")
+        problems.add(key, f"unknown dependency {describe(value)} (declared under [dependencies]: {known})")
         return None
     if wanted is not None and dep.kind is not wanted:
-        problems.add(key, f"dependency {value!r} is of kind {dep.kind.value!r}; this contract needs a "
+        problems.add(key, f"dependency {describe(value)} is of kind {dep.kind.value!r}; this contract needs a "
                           f"{wanted.value!r} dependency")
         return None
     return value

@@ -74,7 +74,7 @@ def _dependency(problems: Problems, name: str, where: str, spec: Any, base: Path
         kind = DependencyKind(kind_raw)
     except ValueError:
         kinds = ", ".join(k.value for k in DependencyKind)
-        problems.add(f"{where}.kind", f"unknown dependency kind {kind_raw!r} (expected one of: {kinds})")
+        problems.add(f"{where}.kind", f"unknown dependency kind {describe(kind_raw)} (expected one of: {kinds})")
         return None
     own = {DependencyKind.POSTGRES: POSTGRES_KEYS, DependencyKind.HTTP: HTTP_KEYS}.get(kind, ())
     others = (set(POSTGRES_KEYS) | set(HTTP_KEYS)) - set(own)

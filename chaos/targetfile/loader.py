@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from chaos.errors import TargetFileError
 from chaos.targetfile._addresses import check_url
-from chaos.targetfile._fields import Problems, describe
+from chaos.targetfile._fields import Problems, describe, describe_path
 from chaos.targetfile._templating import TemplateScope, looks_secret
 from chaos.targetfile.contract_tables import parse_answers, parse_contracts
 from chaos.targetfile.dependency_tables import parse_dependencies
@@ -197,7 +197,7 @@ def _check_executable(problems: Problems, key: str, program: str, cwd: Path) -> 
         return
     if os.sep not in program:
         if shutil.which(program) is None:
-            problems.add(key, f"{program!r} is not found on PATH (install it, or give its path)")
+            problems.add(key, f"{describe(program)} is not found on PATH (install it, or give its path)")
         return
     try:
         path = (cwd / program).resolve()
@@ -208,7 +208,7 @@ def _check_executable(problems: Problems, key: str, program: str, cwd: Path) -> 
         return
     if not runnable:
         problem = "is not executable (chmod +x?)" if exists else "does not exist"
-        problems.add(key, f"{path} {problem} (the command runs in [service].cwd = {cwd})")
+        problems.add(key, f"{describe_path(path)} {problem} (the command runs in [service].cwd = {describe_path(cwd)})")
 
 
 def _path(problems: Problems, spec: Mapping[str, Any], key: str, *, required: bool) -> str | None:

@@ -155,6 +155,17 @@ def test_a_raw_nul_byte_or_binary_garbage_is_no_toml(tmp_path: Path) -> None:
     assert str(error_of(path)) == f"{path}: larger than 1 MiB: not a target file"
 
 
+def test_a_path_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    assert one_line(tmp_path, textwrap.dedent(BASE) + 'cwd = "sub\\n"\n') == \
+        f"[service].cwd: not a directory: {str(tmp_path / 'sub') + chr(10)!r}"
+    pg = '\n[dependencies.pg]\nkind = "postgres"\ninit_sql = "s.sql\\r"\n'
+    assert one_line(tmp_path, textwrap.dedent(BASE) + pg) == \
+        f"[dependencies.pg].init_sql: file not found: {str(tmp_path / 's.sql') + chr(13)!r}"
+    assert one_line(tmp_path, service(command='command = ["./run\\n"]')) == (
+        f"[service].command[0]: {str(tmp_path / 'run') + chr(10)!r} does not exist (the command runs in "
+        f"[service].cwd = {tmp_path})")
+
+
 def test_the_target_path_itself(tmp_path: Path) -> None:
     for path, reason in ((tmp_path / "a\0b", "embedded null byte"), (tmp_path / ("n" * 300), "File name too long"),
                          (tmp_path, "Is a directory"), (tmp_path / "missing.toml", "No such file or directory")):
