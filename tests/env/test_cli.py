@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from support.hostile_targets import HOSTILE, Hostile
+
 from chaos.cli.doctor_cmd import Status, run_checks
 
 
@@ -47,3 +50,14 @@ def test_down_with_nothing_running(tmp_path: Path) -> None:
     missing = chaos("down", "--id", "nope", "--state-dir", str(tmp_path / "state"))
     assert missing.returncode == 2
     assert "no environment 'nope'" in missing.stderr
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_up_with_a_hostile_target_exits_2_with_the_loader_text(tmp_path: Path, hostile: Hostile) -> None:
+    bad = hostile.write(tmp_path)
+    for detach in ((), ("--detach",)):   # told before anything starts, in the background or not
+        result = chaos("up", *detach, "--target", str(bad), "--state-dir", str(tmp_path / "state"))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == f"chaos up: {bad}: {hostile.problem(bad)}\n"
+        assert result.stdout == ""
+    assert not (tmp_path / "state").exists()   # nothing was started, nothing logged
