@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from chaos.answers import Status
 from chaos.errors import TargetFileError
-from chaos.targetfile import ANSWER_DEFAULTS, CONTRACTS, DependencyKind, ParamKind, RequestTemplate, load_target
+from chaos.targetfile import (
+    ANSWER_DEFAULTS,
+    CONTRACTS,
+    DependencyKind,
+    Param,
+    ParamKind,
+    RequestTemplate,
+    load_target,
+)
 
 GOOD = """
 [service]
@@ -137,11 +146,9 @@ def test_loaded_target_is_immutable(tmp_path: Path) -> None:
         target.service.env["X"] = "y"  # type: ignore[index]
 
 
-def test_every_catalog_contract_validates(tmp_path: Path) -> None:
-    """A file declaring all 13 contracts with well-typed params loads: the table and loader agree."""
-    samples = {ParamKind.REQUEST: '{ line = "POST /x", json = { a = 1 } }', ParamKind.SECONDS: "2",
-               ParamKind.COUNT: "2", ParamKind.MILLISECONDS: "100", ParamKind.PROCESS: '"service"',
-               ParamKind.ANSWER: '{ status = "2xx", header = "X-Chaos" }'}
+def catalog_file(value_of: Callable[[Param], str | None]) -> str:
+    """GOOD's service and dependencies, then every catalog contract with the parameters `value_of`
+    gives a TOML value for (None: left out); each dependency names one of GOOD's of the right kind."""
     dep_of = {"postgres": "postgres", "redis": "redis", "http": "external"}
     blocks = []
     for name, contract in CONTRACTS.items():
@@ -150,11 +157,18 @@ def test_every_catalog_contract_validates(tmp_path: Path) -> None:
             if p.kind is ParamKind.DEPENDENCY:
                 assert p.dependency_kind is not None
                 lines.append(f'dependency = "{dep_of[p.dependency_kind.value]}"')
-            else:
-                lines.append(f"{p.name} = {samples[p.kind]}")
+            elif (value := value_of(p)) is not None:
+                lines.append(f"{p.name} = {value}")
         blocks.append("\n".join(lines))
-    text = GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
-    target = load_target(write(tmp_path, text))
+    return GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
+
+
+def test_every_catalog_contract_validates(tmp_path: Path) -> None:
+    """A file declaring all 13 contracts with well-typed params loads: the table and loader agree."""
+    samples = {ParamKind.REQUEST: '{ line = "POST /x", json = { a = 1 } }', ParamKind.SECONDS: "2",
+               ParamKind.COUNT: "2", ParamKind.MILLISECONDS: "100", ParamKind.PROCESS: '"service"',
+               ParamKind.ANSWER: '{ status = "2xx", header = "X-Chaos" }'}
+    target = load_target(write(tmp_path, catalog_file(lambda p: samples[p.kind])))
     assert set(target.contracts) == set(CONTRACTS)
     assert len(CONTRACTS) == 13
     for name, contract in CONTRACTS.items():   # every parameter given: every one typed and kept
@@ -166,19 +180,10 @@ def test_every_catalog_contract_validates(tmp_path: Path) -> None:
 
 def test_every_catalog_contract_loads_with_only_its_required_parameters(tmp_path: Path) -> None:
     """The defaults fill every optional parameter (experiments carry no fallbacks of their own)."""
-    dep_of = {"postgres": "postgres", "redis": "redis", "http": "external"}
-    blocks = []
-    for name, contract in CONTRACTS.items():
-        lines = [f"[contracts.{name}]"]
-        for p in contract.params.values():
-            if p.kind is ParamKind.DEPENDENCY:
-                assert p.dependency_kind is not None
-                lines.append(f'dependency = "{dep_of[p.dependency_kind.value]}"')
-            elif p.required:
-                lines.append(f"{p.name} = " + ('"GET /x"' if p.kind is ParamKind.REQUEST else "2"))
-        blocks.append("\n".join(lines))
-    text = GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
-    target = load_target(write(tmp_path, text))
+    def required(p: Param) -> str | None:
+        return None if not p.required else '"GET /x"' if p.kind is ParamKind.REQUEST else "2"
+
+    target = load_target(write(tmp_path, catalog_file(required)))
     for name, contract in CONTRACTS.items():
         spec = target.contracts[name]
         for p in contract.params.values():
