@@ -171,14 +171,14 @@ def test_fault_notes_round_trip_and_older_journals_without_them_still_load(
     assert schema_problems(data) == []
     assert read_journal(write_journal(tmp_path, journal)).faults[0].notes == notes
     older = json.loads(json.dumps(data))
-    del older["faults"][0]["notes"]                        # a version-1 journal written before fault notes
+    del older["faults"][0]["notes"]                        # a journal written before fault notes
     assert schema_problems(older) == []
     assert journal_from_data(older).faults[0].notes == ()
     older["faults"][0]["notes"] = [1]
     assert any("$.faults[0].notes[0]" in p for p in schema_problems(older))
 
 
-def test_open_model_requests_round_trip_and_version_1_journals_still_load(
+def test_open_model_requests_round_trip_and_version_1_journals_are_refused(
         make_journal: MakeJournal, tmp_path: Path) -> None:
     """Version 2: a request's sent_ns (open model) and the requests not sent, with in_flight."""
     journal = make_journal(outcome=Outcome.FAILED)
@@ -201,8 +201,15 @@ def test_open_model_requests_round_trip_and_version_1_journals_still_load(
     for event in older["timeline"]["events"]:                # type: ignore[index]
         event.pop("sent_ns", None)
         event.pop("in_flight", None)
-    assert schema_problems(older) == []
-    assert journal_to_data(journal_from_data(older))["schema_version"] == 2
+    problems = schema_problems(older)
+    assert any(p.startswith("$.schema_version:") for p in problems), problems
+    assert any(p.startswith("$.timeline.schema_version:") for p in problems), problems
+    with pytest.raises(ValueError, match=r"^journal: schema_version 1 is not supported \(expected one of 2\)$"):
+        journal_from_data(older)
+    stale = tmp_path / "v1.json"
+    stale.write_text(json.dumps(older))
+    with pytest.raises(JournalError, match=r"v1\.json: not a valid journal: \$\.schema_version"):
+        read_journal(stale)
 
 
 def test_exits_are_merged_by_pid_however_late_the_second_stamp() -> None:
@@ -224,7 +231,7 @@ def test_the_margin_rule_round_trips_and_older_journals_load_without_it(make_jou
     assert schema_problems(data) == []
     assert journal_from_data(json.loads(json.dumps(data))) == journal
     older = json.loads(json.dumps(data))
-    del older["margin_rule"]                                 # a version-1 journal written before it
+    del older["margin_rule"]                                 # a version-2 journal written before it
     assert schema_problems(older) == []
     assert journal_from_data(older).margin_rule is None
     older["margin_rule"] = {"relative": "half"}
