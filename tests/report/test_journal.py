@@ -225,11 +225,15 @@ def test_exits_are_merged_by_pid_however_late_the_second_stamp() -> None:
 
 
 def test_the_margin_rule_round_trips_and_older_journals_load_without_it(make_journal: MakeJournal) -> None:
-    journal = make_journal(margin_rule=MarginRule(relative=0.5, floor_s=0.25))
+    journal = make_journal(margin_rule=MarginRule(relative=0.5, floor_s=0.25, long_base_s=1.0, long_share=0.1))
     data: dict[str, Any] = journal_to_data(journal)
-    assert data["margin_rule"] == {"relative": 0.5, "floor_s": 0.25}
+    assert data["margin_rule"] == {"relative": 0.5, "floor_s": 0.25, "long_base_s": 1.0, "long_share": 0.1}
     assert schema_problems(data) == []
     assert journal_from_data(json.loads(json.dumps(data))) == journal
+    uncapped = json.loads(json.dumps(data))
+    del uncapped["margin_rule"]["long_base_s"], uncapped["margin_rule"]["long_share"]   # written before the cap
+    assert schema_problems(uncapped) == []
+    assert journal_from_data(uncapped).margin_rule == MarginRule(relative=0.5, floor_s=0.25)
     older = json.loads(json.dumps(data))
     del older["margin_rule"]                                 # a version-2 journal written before it
     assert schema_problems(older) == []
@@ -237,9 +241,13 @@ def test_the_margin_rule_round_trips_and_older_journals_load_without_it(make_jou
     older["margin_rule"] = {"relative": "half"}
     assert any("$.margin_rule" in p for p in schema_problems(older))
     assert MarginRule(relative=0.5, floor_s=0.25).text() == "margin +50 %, at least 0.25 s"
+    assert journal.margin_rule is not None
+    assert journal.margin_rule.text() == "margin +50 % (at most 1 s + 10 %), at least 0.25 s"
 
 
 def test_a_real_journal_records_the_margin_rule_of_its_run(catalog_run: Any) -> None:
-    from chaos.experiment.timing import RELATIVE_MARGIN, SCHEDULING_FLOOR_S
+    from chaos.experiment.timing import LONG_BUDGET_BASE_S, LONG_BUDGET_SHARE, RELATIVE_MARGIN, SCHEDULING_FLOOR_S
 
-    assert _real_journal(catalog_run)["margin_rule"] == {"relative": RELATIVE_MARGIN, "floor_s": SCHEDULING_FLOOR_S}
+    assert _real_journal(catalog_run)["margin_rule"] == {
+        "relative": RELATIVE_MARGIN, "floor_s": SCHEDULING_FLOOR_S,
+        "long_base_s": LONG_BUDGET_BASE_S, "long_share": LONG_BUDGET_SHARE}
