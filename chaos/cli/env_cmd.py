@@ -114,13 +114,14 @@ def _sut_env(items: list[str]) -> dict[str, str]:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from chaos.targetfile import load_target
+
+    target = load_target(args.target or default_target())   # a broken file is told here, --detach or not
     if args.detach:
         return _detach(args)
     from chaos.env.local import LocalBackend
     from chaos.env.signals import SigtermAsInterrupt
-    from chaos.targetfile import load_target
 
-    target = load_target(args.target or default_target())
     sut_env = _sut_env(args.sut_env)
     detached = bool(args.detached_child)
     port = _proxy_port(args)

@@ -48,7 +48,7 @@ def check_url(problems: Problems, key: str, url: str, *, allow_remote: bool, sho
         problems.add(key, f"expected http(s)://host:port, got {quoted}")
         return False
     if not allow_remote and not is_loopback(host):
-        problems.add(key, f"host {host!r} is not a loopback address; the suite only sends traffic to "
+        problems.add(key, f"host {describe(host)} is not a loopback address; the suite only sends traffic to "
                           "127.0.0.0/8 unless you set allow_remote = true in [service]")
         return False
     return True

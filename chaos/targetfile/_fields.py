@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_COUNT", "Problems", "describe", "describe_key", "is_number"]
+__all__ = ["MAX_COUNT", "MAX_MILLISECONDS", "MAX_PROBLEM_CHARS", "Problems", "describe", "describe_key",
+           "describe_path", "is_number"]
 
 MAX_COUNT = 1_000_000
 """The largest count a target file may give (rates, sizes, attempts): beyond it, a typo."""
 
+MAX_PROBLEM_CHARS = 400
+"""A problem is one line a person reads: values in it are shortened (`describe`), and a message from
+elsewhere that quotes a long value whole (a stub's path) is cut here as a last resort."""
+
+MAX_MILLISECONDS = 3_600_000
+"""The longest latency a target file may ask for (an hour): beyond it, a typo."""
+
 
 def is_number(value: object) -> bool:
-    """A TOML int or float that is finite (`nan` and `inf` are TOML floats, never a duration or rate)."""
-    return (isinstance(value, int) and not isinstance(value, bool)) or (
+    """A TOML int or float that is finite (`nan` and `inf` are TOML floats, never a duration or rate),
+    and an int that a float can hold (a 400-digit integer would overflow `float()`)."""
+    return (isinstance(value, int) and not isinstance(value, bool) and abs(value) <= sys.float_info.max) or (
         isinstance(value, float) and math.isfinite(value))
 
 
@@ -37,7 +47,8 @@ class Problems:
         self._listed: set[str] = set()   # tables whose allowed keys were printed already
 
     def add(self, key: str, problem: str) -> None:
-        self.lines.append(f"{key}: {problem}")
+        line = f"{key}: {problem}"
+        self.lines.append(line if len(line) <= MAX_PROBLEM_CHARS else line[:MAX_PROBLEM_CHARS - 3] + "...")
 
     def __bool__(self) -> bool:
         return bool(self.lines)
@@ -124,7 +135,7 @@ class Problems:
             self.add(key, f"cannot resolve {describe(raw)}: {getattr(exc, 'strerror', None) or exc}")
             return None
         if not ok:
-            self.add(key, f"{'file not found' if want == 'file' else 'not a directory'}: {path}")
+            self.add(key, f"{'file not found' if want == 'file' else 'not a directory'}: {describe_path(path)}")
             return None
         return path
 
@@ -135,6 +146,14 @@ def describe_key(key: object) -> str:
     if len(text) <= 60 and text.isprintable() and " " not in text:
         return text
     return describe(text)
+
+
+def describe_path(path: object) -> str:
+    """A path as written when it prints on one line, quoted and shortened when not (a name with a
+    newline in it must not break the one-line message)."""
+    text = str(path)
+    shown = text if text.isprintable() else repr(text)
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def _join(where: str, key: str) -> str:

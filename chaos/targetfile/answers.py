@@ -48,8 +48,8 @@ def parse_answer(problems: Problems, key: str, value: Any, *, depth: int = 0) ->
         problems.add(key, "expected an answer: a status shorthand (503, \"5xx\", [503, \"refused\"]) or a "
                           f"table such as {{ header = \"X-Cache\", equals = \"HIT\" }}, got {describe(value)}")
         return None
+    before = len(problems.lines)   # an unknown key is this answer's problem too: no "empty answer" after it
     problems.unknown_keys(value, key, ANSWER_KEYS)
-    before = len(problems.lines)
     parts: list[Answer | None] = []
     if "status" in value:
         parts.append(_status(problems, f"{key}.status", value["status"]))
@@ -152,14 +152,14 @@ def parse_json_path(problems: Problems, key: str, text: str) -> JsonPath | None:
     while pos < len(body):
         match = _PATH_TOKEN.match(body, pos)
         if match is None or (pos == 0 and body.startswith(".")) or (pos > 0 and match.group(0)[0] not in ".["):
-            problems.add(key, f"not a JSON path at position {pos + len(text) - len(body)} of {text!r} "
+            problems.add(key, f"not a JSON path at position {pos + len(text) - len(body)} of {describe(text)} "
                               "(write keys with dots and array items as [0], e.g. \"items[0].id\")")
             return None
         name, index, _, quoted = match.groups()
         segments.append(int(index) if index is not None else quoted if quoted is not None else str(name))
         pos = match.end()
     if not segments:
-        problems.add(key, f"an empty JSON path: {text!r}")
+        problems.add(key, f"an empty JSON path: {describe(text)}")
         return None
     return JsonPath(text=text, segments=tuple(segments))
 
@@ -171,7 +171,7 @@ def _pattern(problems: Problems, key: str, value: Any) -> str | None:
     try:
         re.compile(value)
     except re.error as exc:
-        problems.add(key, f"not a valid regular expression ({exc}): {value!r}")
+        problems.add(key, f"not a valid regular expression ({exc}): {describe(value)}")
         return None
     return value
 

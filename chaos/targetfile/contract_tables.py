@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from chaos.answers import Answer
-from chaos.targetfile._fields import MAX_COUNT, Problems, describe, is_number
+from chaos.targetfile._fields import MAX_COUNT, MAX_MILLISECONDS, Problems, describe, is_number
 from chaos.targetfile._templating import TemplateScope
 from chaos.targetfile.answers import parse_answer
 from chaos.targetfile.catalog import ANSWER_DEFAULTS, CONTRACTS, RENAMED, Contract
@@ -131,7 +131,7 @@ def _param(problems: Problems, key: str, param: Param, value: Any, *, deps: Mapp
         if is_int and 1 <= value <= MAX_COUNT:
             return int(value)
     elif kind is ParamKind.MILLISECONDS:
-        if is_int and 0 <= value <= 3_600_000:
+        if is_int and 0 <= value <= MAX_MILLISECONDS:
             return int(value)
     elif kind is ParamKind.DEPENDENCY and isinstance(value, str):
         return _dependency(problems, key, param, value, deps=deps, broken=scope.broken)
@@ -139,7 +139,7 @@ def _param(problems: Problems, key: str, param: Param, value: Any, *, deps: Mapp
         if value == SERVICE_PROCESS or value in processes:
             return value
         known = ", ".join([SERVICE_PROCESS, *processes])
-        problems.add(key, f"unknown process {value!r} (known: {known})")
+        problems.add(key, f"unknown process {describe(value)} (known: {known})")
         return None
     role = f"{param.role.value}: {param.doc}"
     problems.add(key, f"expected {kind.expected}, got {describe(value)} ({role})")
@@ -154,10 +154,10 @@ def _dependency(problems: Problems, key: str, param: Param, value: str, *,
         return None   # its own table's problem is reported; this one would only repeat it
     if dep is None:
         known = ", ".join(deps) or "none declared"
-        problems.add(key, f"unknown dependency {value!r} (declared under [dependencies]: {known})")
+        problems.add(key, f"unknown dependency {describe(value)} (declared under [dependencies]: {known})")
         return None
     if wanted is not None and dep.kind is not wanted:
-        problems.add(key, f"dependency {value!r} is of kind {dep.kind.value!r}; this contract needs a "
+        problems.add(key, f"dependency {describe(value)} is of kind {dep.kind.value!r}; this contract needs a "
                           f"{wanted.value!r} dependency")
         return None
     return value

@@ -25,6 +25,7 @@ from typing import Any, Final
 from chaos.targetfile._fields import Problems, describe
 from chaos.targetfile.model import Dependency, DependencyKind
 from chaos.targetfile.request_templates import plain_json
+from chaos.targetfile.templates import ENV_PREFIX
 from chaos.upstream.stubs import InvalidStub, Stub
 
 __all__ = ["POSTGRES_KEYS", "parse_dependencies"]
@@ -48,6 +49,11 @@ def parse_dependencies(problems: Problems, raw: Mapping[str, Any], base: Path
                          f"a dependency name must be letters, digits, '_' or '-', at most {_MAX_NAME} "
                          "characters (it is used in templates such as {name.url})")
             continue
+        if name == ENV_PREFIX.rstrip("."):
+            problems.add(where, "the name env is reserved: {env.NAME} reads the runner's environment, so "
+                                "{env.url} could not name this dependency; rename it")
+            broken.add(name)
+            continue
         before = len(problems.lines)
         dep = _dependency(problems, name, where, spec, base)
         if dep is not None and len(problems.lines) == before:
@@ -68,7 +74,7 @@ def _dependency(problems: Problems, name: str, where: str, spec: Any, base: Path
         kind = DependencyKind(kind_raw)
     except ValueError:
         kinds = ", ".join(k.value for k in DependencyKind)
-        problems.add(f"{where}.kind", f"unknown dependency kind {kind_raw!r} (expected one of: {kinds})")
+        problems.add(f"{where}.kind", f"unknown dependency kind {describe(kind_raw)} (expected one of: {kinds})")
         return None
     own = {DependencyKind.POSTGRES: POSTGRES_KEYS, DependencyKind.HTTP: HTTP_KEYS}.get(kind, ())
     others = (set(POSTGRES_KEYS) | set(HTTP_KEYS)) - set(own)
@@ -81,7 +87,7 @@ def _dependency(problems: Problems, name: str, where: str, spec: Any, base: Path
     if kind is DependencyKind.POSTGRES:
         fields = _postgres_fields(problems, spec, where, base)
     elif kind is DependencyKind.HTTP and "stubs" in spec:
-        fields["stubs"] = _stubs(problems, f"{where}.stubs", spec["stubs"])
+        fields["stubs"] = _stubs(problems, name, spec["stubs"])
     return Dependency(name=name, kind=kind, **fields)
 
 
@@ -99,15 +105,17 @@ def _postgres_fields(problems: Problems, spec: Mapping[str, Any], where: str, ba
     return fields
 
 
-def _stubs(problems: Problems, key: str, value: Any) -> tuple[Stub, ...]:
+def _stubs(problems: Problems, name: str, value: Any) -> tuple[Stub, ...]:
+    """Each stub's problem is named as the user wrote the stub: `[dependencies.rates.stubs][0].status`
+    is the `status` of the first `[[dependencies.rates.stubs]]` table."""
     if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-        problems.add(key, "expected an array of tables ([[dependencies.NAME.stubs]] with path, status, json...), "
-                          f"got {describe(value)}")
+        problems.add(f"[dependencies.{name}].stubs", "expected an array of tables ([[dependencies.NAME.stubs]] with "
+                                                      f"path, status, json...), got {describe(value)}")
         return ()
     stubs: list[Stub] = []
     for index, item in enumerate(value):
         try:
             stubs.append(Stub.from_wire(plain_json(item)))
         except InvalidStub as exc:
-            problems.add(f"{key}[{index}].{exc.field}", exc.problem)
+            problems.add(f"[dependencies.{name}.stubs][{index}].{exc.field}", exc.problem)
     return tuple(stubs)

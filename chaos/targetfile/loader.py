@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any, Final
 
 from chaos.errors import TargetFileError
 from chaos.targetfile._addresses import check_url
-from chaos.targetfile._fields import Problems, describe
+from chaos.targetfile._fields import Problems, describe, describe_path
 from chaos.targetfile._templating import TemplateScope, looks_secret
 from chaos.targetfile.contract_tables import parse_answers, parse_contracts
 from chaos.targetfile.dependency_tables import parse_dependencies
@@ -102,10 +104,21 @@ def _parse(shown: str, data: bytes) -> dict[str, Any]:
         raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"]
                               ) from exc
     except ValueError as exc:   # an integer beyond sys.get_int_max_str_digits()
-        raise TargetFileError(path=shown, problems=[f"a value is out of range: {exc}"]) from exc
+        raise TargetFileError(path=shown, problems=[_huge_integer(text, exc)]) from exc
     if _depth(raw) > MAX_NESTING:
         raise TargetFileError(path=shown, problems=[f"tables or arrays nested too deeply (at most {MAX_NESTING})"])
     return raw
+
+
+def _huge_integer(text: str, exc: ValueError) -> str:
+    """Where the integer too long to parse is (tomllib's error names neither line nor key)."""
+    limit = sys.get_int_max_str_digits()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.search(rf"[0-9_]{{{limit + 1},}}", line)
+        if match is not None:
+            digits = sum(c.isdigit() for c in match.group(0))
+            return f"line {number}: an integer of {digits} digits is out of range (at most {limit} digits)"
+    return f"a value is out of range ({exc})"
 
 
 def _depth(value: object) -> int:
@@ -187,7 +200,7 @@ def _check_executable(problems: Problems, key: str, program: str, cwd: Path) -> 
         return
     if os.sep not in program:
         if shutil.which(program) is None:
-            problems.add(key, f"{program!r} is not found on PATH (install it, or give its path)")
+            problems.add(key, f"{describe(program)} is not found on PATH (install it, or give its path)")
         return
     try:
         path = (cwd / program).resolve()
@@ -198,7 +211,7 @@ def _check_executable(problems: Problems, key: str, program: str, cwd: Path) -> 
         return
     if not runnable:
         problem = "is not executable (chmod +x?)" if exists else "does not exist"
-        problems.add(key, f"{path} {problem} (the command runs in [service].cwd = {cwd})")
+        problems.add(key, f"{describe_path(path)} {problem} (the command runs in [service].cwd = {describe_path(cwd)})")
 
 
 def _path(problems: Problems, spec: Mapping[str, Any], key: str, *, required: bool) -> str | None:

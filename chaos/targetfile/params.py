@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chaos.targetfile._fields import MAX_COUNT, MAX_MILLISECONDS
 from chaos.targetfile.model import DependencyKind
 
 __all__ = ["Derived", "Param", "ParamKind", "Role"]
@@ -26,8 +27,8 @@ class ParamKind(enum.StrEnum):
     """How a parameter is typed and checked."""
 
     SECONDS = "seconds"            # number > 0, finite, stored as float
-    COUNT = "count"                # integer >= 1
-    MILLISECONDS = "milliseconds"  # integer >= 0
+    COUNT = "count"                # integer 1..MAX_COUNT
+    MILLISECONDS = "milliseconds"  # integer 0..MAX_MILLISECONDS
     REQUEST = "request"            # "METHOD /path?query" or a request table -> RequestTemplate
     DEPENDENCY = "dependency"      # name of a [dependencies.*] table of `dependency_kind`
     ANSWER = "answer"              # an answer spec (chaos.answers)
@@ -43,9 +44,9 @@ class ParamKind(enum.StrEnum):
 
 
 _EXPECTED = {
-    ParamKind.SECONDS: "seconds > 0 (a number)",
-    ParamKind.COUNT: "an integer >= 1",
-    ParamKind.MILLISECONDS: "milliseconds >= 0 (an integer)",
+    ParamKind.SECONDS: "seconds > 0 (a finite number)",
+    ParamKind.COUNT: f"an integer 1..{MAX_COUNT}",
+    ParamKind.MILLISECONDS: f"milliseconds 0..{MAX_MILLISECONDS} (an integer)",
     ParamKind.REQUEST: 'a request line such as "GET /api/items?page=1", or a table '
                        '{ line = "POST /api/x", json = { ... } }',
     ParamKind.DEPENDENCY: "the name of a dependency",

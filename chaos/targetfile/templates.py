@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chaos.targetfile._fields import describe
+
 __all__ = ["ENV_PREFIX", "TemplateError", "render", "render_some", "template_names"]
 
 ENV_PREFIX = "env."
@@ -42,12 +44,13 @@ def _parse(template: str) -> list[_Piece]:
             pieces.append(_Piece(literal=token[0]))
         elif token in ("{", "}"):
             raise TemplateError(
-                f"unbalanced {token!r} at position {match.start()} in {template!r} "
+                f"unbalanced {token!r} at position {match.start()} in {describe(template)} "
                 f"(write {token * 2} for a literal brace)")
         else:
             name = (match.group(1) or "").strip()
             if not _NAME.fullmatch(name):
-                raise TemplateError(f"invalid template name {{{match.group(1)}}} in {template!r}")
+                written = match.group(1) if len(match.group(1)) <= 40 else match.group(1)[:37] + "..."
+                raise TemplateError(f"invalid template name {{{written}}} in {describe(template)}")
             pieces.append(_Piece(name=name))
         pos = match.end()
     if pos < len(template):
@@ -70,7 +73,7 @@ def render(template: str, values: Mapping[str, str]) -> str:
             out.append(values[piece.name])
         else:
             known = ", ".join(f"{{{k}}}" for k in sorted(values))
-            raise TemplateError(f"unknown template name {{{piece.name}}} in {template!r} (known: {known})")
+            raise TemplateError(f"unknown template name {{{piece.name}}} in {describe(template)} (known: {known})")
     return "".join(out)
 
 

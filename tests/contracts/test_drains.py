@@ -1,8 +1,9 @@
-"""drains: in-flight requests complete, readiness 503, new connections refused, exit 0 in the grace."""
+"""drains: in-flight requests complete, readiness not ready, new connections turned away, exit 0 in the grace."""
 
 from __future__ import annotations
 
 import pytest
+from support.answers import NOT_READY, NOT_READY_503, OK
 from support.histories import History
 
 from chaos.contracts import Status, drains
@@ -27,7 +28,8 @@ def graceful() -> tuple[History, int]:
 
 def test_a_graceful_drain_passes_with_the_drain_time() -> None:
     h, sigterm = graceful()
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.PASSED, verdict.explain()
     assert verdict.figures["exit.drain_s"] == pytest.approx(1.2)
     assert verdict.figures["in_flight.requests"] == 2
@@ -41,7 +43,8 @@ def test_killed_in_flight_requests_and_a_nonzero_exit_fail() -> None:
     h.probes("ready", 0.0, 2.0)
     h.probes("ready", 2.1, 3.0, ok=False, status=None, error="ConnectError")
     h.exit(2.05, -15)
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.FAILED
     statuses = {p.contract: p.status for p in verdict.parts}
     assert statuses == {"in_flight": Status.FAILED, "exit": Status.FAILED,
@@ -52,16 +55,19 @@ def test_killed_in_flight_requests_and_a_nonzero_exit_fail() -> None:
 
 def test_exit_after_the_grace_or_never_fails() -> None:
     h, sigterm = graceful()
-    assert drains(h.tl, sigterm_ns=sigterm, grace_s=1.0, in_flight_label="slow").status is Status.FAILED
+    assert drains(h.tl, sigterm_ns=sigterm, grace_s=1.0, in_flight_label="slow",
+                  healthy=OK, not_ready=NOT_READY_503).status is Status.FAILED
     h = History()
     h.req(1.0, 2.0, label="slow")
     sigterm = h.mark("sigterm sent", 2.0)
     h.probes("ready", 2.0, 2.5, ok=False, status=503)
     h.probes("alive", 0.0, 5.0)
-    short_watch = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow")
+    short_watch = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow",
+                         healthy=OK, not_ready=NOT_READY_503)
     assert short_watch.status is Status.INCONCLUSIVE  # watched 3 s of a 10 s grace: cannot tell yet
     h.probes("alive", 5.0, 12.5)
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.FAILED
     assert "no exit of sut recorded after the SIGTERM at +2.000 s (watched 10.400 s" in verdict.summary
 
@@ -69,18 +75,20 @@ def test_exit_after_the_grace_or_never_fails() -> None:
 def test_new_connections_that_hang_or_are_never_refused_fail() -> None:
     h, sigterm = graceful()
     h.req(2.9, 5.0, label="new", error="ReadTimeout")  # accepted after the listener closed, then hung
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.FAILED
-    assert "hung or were reset (ReadTimeout)" in verdict.summary
+    assert "hung (ReadTimeout)" in verdict.summary
     h = History()
     h.req(1.0, 2.0, label="slow")
     sigterm = h.mark("sigterm sent", 2.0)
     h.probes("ready", 2.0, 3.0, ok=False, status=503)
     h.steady(2.0, 3.0, label="new", status=503)
     h.exit(3.0, 0)
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.FAILED
-    assert "no new connection was refused" in verdict.summary
+    assert "no new connection was turned away" in verdict.summary
 
 
 def test_nothing_in_flight_is_inconclusive() -> None:
@@ -88,6 +96,67 @@ def test_nothing_in_flight_is_inconclusive() -> None:
     sigterm = h.mark("sigterm sent", 2.0)
     h.probes("ready", 2.0, 2.5, ok=False, status=503)
     h.exit(2.5, 0)
-    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow",
+                     healthy=OK, not_ready=NOT_READY_503)
     assert verdict.status is Status.INCONCLUSIVE
     assert "no requests 'slow' were in flight" in verdict.summary
+
+
+def closed_listener(new_error: str) -> tuple[History, int]:
+    """A service that closes its listener at the SIGTERM: /ready and new connections end in
+    `new_error` at once; the slow requests in flight still finish; exit 0 at 3.2."""
+    h = History()
+    h.req(1.0, 2.0, label="slow")
+    sigterm = h.mark("sigterm sent", 2.0)
+    h.probes("ready", 0.0, 2.0)
+    h.probes("ready", 2.0, 3.2, ok=False, status=None, error=new_error)
+    h.steady(2.0, 3.2, label="new", latency_s=0.001, error=new_error)
+    h.exit(3.2, 0)
+    return h, sigterm
+
+
+def test_connections_reset_in_the_listen_backlog_are_refusals_not_hangs() -> None:
+    """Changed with the answer vocabulary: a reset new connection (a listener closed with
+    connections still queued) used to count as "hung or reset" and failed the drain."""
+    for error in ("ConnectionResetError", "ReadError", "RemoteProtocolError"):
+        h, sigterm = closed_listener(error)
+        verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                         healthy=OK, not_ready=NOT_READY)
+        assert verdict.status is Status.PASSED, (error, verdict.explain())
+        assert verdict.figures["refused.refused"] == 12
+        assert verdict.figures["refused.hung"] == 0
+    h, sigterm = closed_listener("ReadTimeout")   # accepted, then never answered: still hung
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=NOT_READY)
+    assert verdict.status is Status.FAILED
+    assert "12 new requests 'new' between the SIGTERM at +2.000 s and the exit at +3.200 s hung (ReadTimeout)" \
+        in verdict.summary
+
+
+def test_a_refused_readiness_probe_is_not_ready_when_the_answer_says_so() -> None:
+    h, sigterm = closed_listener("ConnectError")
+    passed = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", healthy=OK,
+                    not_ready=NOT_READY)
+    assert passed.status is Status.PASSED, passed.explain()
+    assert passed.figures["not_ready.not_ready"] == 12
+    only_503 = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", healthy=OK,
+                      not_ready=NOT_READY_503)
+    assert only_503.status is Status.FAILED
+    assert "not_ready: 'ready' never answered status 503 between the SIGTERM" in only_503.summary
+
+
+def test_without_a_readiness_endpoint_the_not_ready_part_is_skipped() -> None:
+    h, sigterm = closed_listener("ConnectError")
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=None)
+    assert verdict.status is Status.PASSED, verdict.explain()
+    parts = {p.contract: p.status for p in verdict.parts}
+    assert parts == {"in_flight": Status.PASSED, "exit": Status.PASSED, "not_ready": Status.SKIPPED,
+                     "refused": Status.PASSED}
+    assert "not_ready: not checked: the service declares no readiness endpoint" in verdict.summary
+    h.req(1.5, 1.0, label="slow", status=503)   # skipping readiness hides nothing else
+    verdict = drains(h.tl, sigterm_ns=sigterm, grace_s=10, in_flight_label="slow", new_label="new",
+                     healthy=OK, not_ready=None)
+    assert verdict.status is Status.FAILED
+    assert "1 of 2 requests 'slow' in flight at the SIGTERM at +2.000 s did not complete with status 200" \
+        in verdict.summary

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from support.answers import HEALTHY, NOT_READY, OK, answer
 from support.histories import History, ns
 
 from chaos.contracts import (
-    BodyField,
     Status,
     Verdict,
     all_answer,
@@ -31,17 +31,18 @@ from chaos.observe import Timeline, Window
 
 CHECKS: dict[str, Callable[[Timeline, Window], Verdict]] = {
     "survives": lambda tl, w: survives(tl, window=w),
-    "all_answer": lambda tl, w: all_answer(tl, window=w, statuses={429}),
-    "all_succeed": lambda tl, w: all_succeed(tl, window=w),
-    "falls_back": lambda tl, w: falls_back(tl, window=w, body=BodyField(name="degraded")),
+    "all_answer": lambda tl, w: all_answer(tl, window=w, answer=answer(429)),
+    "all_succeed": lambda tl, w: all_succeed(tl, window=w, answer=OK),
+    "falls_back": lambda tl, w: falls_back(tl, window=w, answer=answer({"json": "degraded", "equals": True})),
     "bounded": lambda tl, w: bounded(tl, window=w, budget_s=1.0),
-    "fails_fast": lambda tl, w: fails_fast(tl, window=w, budget_s=1.0),
-    "errors_only_within": lambda tl, w: errors_only_within(tl, fault=w, grace_s=0.5),
-    "recovers_within": lambda tl, w: recovers_within(tl, heal_ns=ns(2.0), within_s=1.0),
-    "ready_flips": lambda tl, w: ready_flips(tl, fault=w, flip_within_s=0.5, recover_within_s=0.5),
+    "fails_fast": lambda tl, w: fails_fast(tl, window=w, budget_s=1.0, healthy=HEALTHY),
+    "errors_only_within": lambda tl, w: errors_only_within(tl, fault=w, grace_s=0.5, healthy=HEALTHY),
+    "recovers_within": lambda tl, w: recovers_within(tl, heal_ns=ns(2.0), within_s=1.0, answer=OK),
+    "ready_flips": lambda tl, w: ready_flips(tl, fault=w, flip_within_s=0.5, recover_within_s=0.5,
+                                             not_ready=NOT_READY),
     "drains": lambda tl, w: drains(tl, sigterm_ns=w.start_ns, grace_s=5, in_flight_label="slow",
-                                   new_label="new"),
-    "exactly_one_winner": lambda tl, w: exactly_one_winner(tl, label="book"),
+                                   new_label="new", healthy=OK, not_ready=NOT_READY),
+    "exactly_one_winner": lambda tl, w: exactly_one_winner(tl, label="book", won=answer(201), lost=answer(409)),
     "calls_bounded": lambda tl, w: calls_bounded(tl, window=w, max_calls=3),
     "calls_spaced": lambda tl, w: calls_spaced(tl, window=w, min_gap_s=1.0, max_leading_calls=3),
     "retries_back_off": lambda tl, w: retries_back_off(tl, label="quote", max_attempts=3),

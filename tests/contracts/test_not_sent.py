@@ -6,6 +6,7 @@ fails, and the evidence reads "not sent: 8 in flight" (decided once, in chaos.co
 
 from __future__ import annotations
 
+from support.answers import HEALTHY, OK
 from support.histories import History, ns
 
 from chaos.contracts import (
@@ -53,9 +54,9 @@ def test_bounded_counts_it_over_budget() -> None:
 
 def test_fails_fast_counts_it_as_a_slow_failure() -> None:
     h, fault = served()
-    assert fails_fast(h.tl, window=fault, budget_s=0.5).status is Status.PASSED
+    assert fails_fast(h.tl, window=fault, budget_s=0.5, healthy=HEALTHY).status is Status.PASSED
     h, fault = served(not_sent_at=(2.0,))
-    verdict = fails_fast(h.tl, window=fault, budget_s=0.5)
+    verdict = fails_fast(h.tl, window=fault, budget_s=0.5, healthy=HEALTHY)
     assert verdict.status is Status.FAILED
     assert verdict.figures["slow_failures"] == 1
     assert verdict.evidence == ("+2.000 s GET /api [api] -> not sent: 8 in flight",)
@@ -63,9 +64,9 @@ def test_fails_fast_counts_it_as_a_slow_failure() -> None:
 
 def test_all_succeed_counts_it_as_an_offender() -> None:
     h, fault = served()
-    assert all_succeed(h.tl, window=fault).status is Status.PASSED
+    assert all_succeed(h.tl, window=fault, answer=OK).status is Status.PASSED
     h, fault = served(not_sent_at=(1.5,))
-    verdict = all_succeed(h.tl, window=fault)
+    verdict = all_succeed(h.tl, window=fault, answer=OK)
     assert verdict.status is Status.FAILED
     assert "1 of 22" in verdict.summary
     assert verdict.evidence == ("+1.500 s GET /api [api] -> not sent: 8 in flight",)
@@ -73,9 +74,9 @@ def test_all_succeed_counts_it_as_an_offender() -> None:
 
 def test_recovers_within_counts_it_as_a_relapse() -> None:
     h, _ = served()
-    assert recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.0).status is Status.PASSED
+    assert recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.0, answer=OK).status is Status.PASSED
     h, _ = served(not_sent_at=(4.5,))
-    verdict = recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.0)
+    verdict = recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.0, answer=OK)
     assert verdict.status is Status.FAILED
     assert verdict.figures["failures_after_recovery"] == 1
     assert "relapse: +4.500 s GET /api [api] -> not sent: 8 in flight" in verdict.evidence
@@ -83,11 +84,11 @@ def test_recovers_within_counts_it_as_a_relapse() -> None:
 
 def test_errors_only_within_places_it_at_its_intended_time() -> None:
     h, fault = served(not_sent_at=(2.0,))
-    inside = errors_only_within(h.tl, fault=fault, grace_s=0.5)
+    inside = errors_only_within(h.tl, fault=fault, grace_s=0.5, healthy=HEALTHY)
     assert inside.status is Status.PASSED, inside.explain()
     assert inside.figures["failures_inside"] == 1
     h, fault = served(not_sent_at=(4.0,))
-    outside = errors_only_within(h.tl, fault=fault, grace_s=0.5)
+    outside = errors_only_within(h.tl, fault=fault, grace_s=0.5, healthy=HEALTHY)
     assert outside.status is Status.FAILED
     assert outside.evidence == ("+4.000 s GET /api [api] -> not sent: 8 in flight",)
 

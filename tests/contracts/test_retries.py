@@ -13,7 +13,7 @@ def request_with_attempts(h: History, start_s: float, gaps: list[float], label: 
     for gap in gaps:
         t += gap
         h.call(t, status=429)
-    h.req(start_s, t - start_s + 0.02, 200, label=label, body={"degraded": True})
+    h.req(start_s, t - start_s + 0.02, 200, label=label, seen={"json:degraded": True})
 
 
 def test_growing_gaps_within_attempts_pass() -> None:

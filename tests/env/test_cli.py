@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.envs import HTTP_ONLY_DEPS, HTTP_ONLY_SERVICE, write_target
+from support.hostile_targets import HOSTILE, Hostile
 
 from chaos import __version__
 from chaos.cli import build_parser
@@ -93,8 +94,6 @@ def test_up_with_a_typod_defect_says_the_sut_exited_and_why(tmp_path: Path) -> N
     assert "not ready" not in result.stderr
 
 
-
-
 def test_version_names_the_suite_and_the_checkout() -> None:
     result = chaos("--version")
     assert result.returncode == 0
@@ -168,3 +167,14 @@ def test_detached_up_writes_the_ready_file_and_ls_lists_it(tmp_path: Path) -> No
         down = chaos("down", "--state-dir", str(state))
     assert f"stopped {info['env_id']}" in down.stdout
     assert chaos("ls", "--state-dir", str(state)).stdout.startswith("no environments in ")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_up_with_a_hostile_target_exits_2_with_the_loader_text(tmp_path: Path, hostile: Hostile) -> None:
+    bad = hostile.write(tmp_path)
+    for detach in ((), ("--detach",)):   # told before anything starts, in the background or not
+        result = chaos("up", *detach, "--target", str(bad), "--state-dir", str(tmp_path / "state"))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == f"chaos up: {bad}: {hostile.problem(bad)}\n"
+        assert result.stdout == ""
+    assert not (tmp_path / "state").exists()   # nothing was started, nothing logged

@@ -102,8 +102,8 @@ failing_for_s = "3s"
     assert "[guards.error_rate].above: expected a fraction 0 <= above < 1 (a number), got 1.5" in problems
     assert "[guards.error_rate].for_s: missing (required: seconds > 0)" in problems
     assert "[guards].readines: unknown guard; did you mean 'readiness'?" in problems
-    assert "[guards.probes.x].url: expected an http(s) URL, got 'ftp://nowhere'" in problems
-    assert "[guards.probes.x].failing_for_s: expected seconds > 0 (a number), got '3s'" in problems
+    assert "[guards.probes.x].url: expected http(s)://host:port, got 'ftp://nowhere'" in problems
+    assert "[guards.probes.x].failing_for_s: expected seconds > 0 (a finite number), got '3s'" in problems
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import statistics
 import time
 
 import pytest
+from support.answers import json_path as path
 from support.http_server import ObservedServer
 
+from chaos.answers import Capture
 from chaos.observe import (
     NOT_SENT,
     LoadGenerator,
@@ -150,28 +152,47 @@ def test_error_kinds_connect_refused_and_read_timeout(
     assert all(0.3 <= r.latency_s < 0.8 for r in timed_out.records)
 
 
-def test_json_bodies_keep_small_top_level_scalars_only(server: ObservedServer, timeline: Timeline) -> None:
-    specs = [RequestSpec.parse(f"GET {p}", label=p) for p in ("/ok", "/big", "/list", "/text", "/status/503")]
-    with LoadGenerator(server.url, load("/ok", requests=specs, max_requests=5, rate_per_s=100, concurrency=5),
-                       timeline) as gen:
+CAPTURE = Capture(headers=frozenset({"content-type", "x-absent"}),
+                  json_paths=frozenset(path(p) for p in ("ok", "degraded", "n", "ratio", "none", "text", "nested",
+                                                           "nested.a", "items", "items[1]", "missing", "[0]",
+                                                           "flag", "looks", "status")),
+                  patterns=frozenset({"x{3}", "blob"}))
+
+
+def test_answers_keep_only_what_the_capture_asks_for(server: ObservedServer, timeline: Timeline) -> None:
+    specs = [RequestSpec(method="GET", path=p, label=p, capture=CAPTURE)
+             for p in ("/ok", "/big", "/list", "/text", "/status/503")]
+    specs.append(RequestSpec(method="GET", path="/ok", label="uncaptured"))
+    spec = load("/ok", requests=specs, max_requests=6, rate_per_s=100, concurrency=6, body_limit_bytes=4096)
+    with LoadGenerator(server.url, spec, timeline) as gen:
         gen.wait(timeout_s=10)
     by_label: dict[str, RequestDone] = {r.label: r for r in timeline.requests()}
-    ok = by_label["/ok"].body
-    assert ok is not None
-    assert dict(ok) == {"ok": True, "degraded": False, "n": 3, "ratio": 0.5, "none": None, "text": "x" * 200}
-    assert by_label["/big"].body is None  # over the 4 KiB limit
-    assert by_label["/list"].body is None  # not an object
-    assert by_label["/text"].body is None  # not served as JSON
+    assert dict(by_label["/ok"].seen or {}) == {
+        "header:content-type": "application/json; charset=utf-8",
+        "json:ok": True, "json:degraded": False, "json:n": 3, "json:ratio": 0.5,
+        "json:none": None,                             # JSON null is kept: present, unlike "missing"
+        "json:text": "x" * 200,                        # strings are cut to 200 characters
+        "json:nested": "<object>", "json:nested.a": 1, "json:items": "<array>", "json:items[1]": 2,
+        "match:x{3}": "xxx",
+    }
+    # over body_limit_bytes (4 KiB here): no JSON value, no pattern, but the headers
+    assert dict(by_label["/big"].seen or {}) == {"header:content-type": "application/json; charset=utf-8"}
+    assert dict(by_label["/list"].seen or {})["json:[0]"] == 1   # an array at the top
+    # a JSON body is read whatever its content type says (text/plain here)
+    assert dict(by_label["/text"].seen or {}) == {"header:content-type": "text/plain; charset=utf-8",
+                                                  "json:looks": "like json"}
     assert by_label["/status/503"].status == 503
-    assert by_label["/status/503"].body_value("status") == 503
+    assert dict(by_label["/status/503"].seen or {})["json:status"] == 503
+    assert by_label["uncaptured"].seen is None   # nothing asked, nothing kept
 
 
 def test_post_with_a_json_body(server: ObservedServer, timeline: Timeline) -> None:
-    spec = RequestSpec(method="POST", path="/echo", json={"slot": 7, "who": "t"}, label="book")
+    spec = RequestSpec(method="POST", path="/echo", json={"slot": 7, "who": "t"}, label="book",
+                       capture=Capture(json_paths=frozenset({path("slot"), path("who")})))
     with LoadGenerator(server.url, load("/ok", requests=[spec], max_requests=1), timeline) as gen:
         (record,) = gen.wait(timeout_s=10).records
     assert record.status == 200
-    assert dict(record.body or {}) == {"slot": 7, "who": "t"}
+    assert dict(record.seen or {}) == {"json:slot": 7, "json:who": "t"}
 
 
 def test_fresh_connections_open_one_connection_per_request(

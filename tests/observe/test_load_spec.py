@@ -16,10 +16,14 @@ def test_request_spec_parse_and_label() -> None:
     booked = RequestSpec.parse("POST /api/bookings", json={"slot": 1}, label="book")
     assert booked.name == "book"
     assert booked.json == {"slot": 1}
-    for bad, message in [("GET", "expected 'METHOD /path'"), ("FETCH /x", "unknown HTTP method"),
-                         ("GET x", "must start with '/'")]:
+    # any method token is sent as written (WebDAV's PROPFIND, a service's own verbs): real clients do
+    assert RequestSpec.parse("propfind /dav").method == "PROPFIND"
+    for bad, message in [("GET", "expected 'METHOD /path'"), ("G;T /x", "not an HTTP method"),
+                         ("1GET /x", "not an HTTP method"), ("GET x", "must start with '/'")]:
         with pytest.raises(ValueError, match=message):
             RequestSpec.parse(bad)
+    with pytest.raises(ValueError, match="give at most one of json, form, text"):
+        RequestSpec(method="POST", path="/x", json={"a": 1}, form={"a": "1"})
 
 
 def test_schedule_is_open_loop_and_stops_at_either_limit() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.answers import HEALTHY, OK
 from support.http_server import ObservedServer
 
 from chaos.contracts import Status, all_succeed, bounded, fails_fast
@@ -82,8 +83,8 @@ def test_an_explicit_cap_records_the_rest_as_not_sent_and_every_contract_counts_
     assert len(unsent) == 6
     assert all(r.in_flight == 4 for r in unsent)
     for verdict in (bounded(timeline, window=WHOLE_RUN, budget_s=0.5, label="g"),
-                    fails_fast(timeline, window=WHOLE_RUN, budget_s=0.5, label="g"),
-                    all_succeed(timeline, window=WHOLE_RUN, label="g")):
+                    fails_fast(timeline, window=WHOLE_RUN, budget_s=0.5, healthy=HEALTHY, label="g"),
+                    all_succeed(timeline, window=WHOLE_RUN, answer=OK, label="g")):
         assert verdict.status is Status.FAILED, verdict.explain()
         assert "10" in verdict.summary, verdict.summary    # all 10 judged: 4 timeouts, 6 not sent
     lines = bounded(timeline, window=WHOLE_RUN, budget_s=0.5, label="g").evidence

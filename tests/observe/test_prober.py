@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from support.answers import answer
 from support.http_server import ObservedServer
 
 from chaos.observe import CallableProbe, HttpProbe, Prober, ProcessExited, ProcessProbe, Timeline
@@ -101,3 +102,20 @@ def test_bad_configuration_is_refused(timeline: Timeline) -> None:
         Prober(timeline, [probe, probe], interval_s=1, max_duration_s=1)
     with pytest.raises(ValueError, match="interval_s must be > 0"):
         Prober(timeline, [probe], interval_s=0, max_duration_s=1)
+
+
+def test_http_probes_judge_by_their_answer_and_keep_what_it_reads(
+    server: ObservedServer, timeline: Timeline
+) -> None:
+    not_ready = answer([503, "refused"])
+    flag = answer({"json": "degraded", "equals": False})
+    probes = [HttpProbe(name="down", url=f"{server.url}/status/503", answer=not_ready),
+              HttpProbe(name="flag", url=f"{server.url}/ok", answer=flag, headers={"X-Probe": "1"}),
+              HttpProbe(name="any2xx", url=f"{server.url}/ok")]
+    with Prober(timeline, probes, interval_s=0.05, max_duration_s=0.2) as prober:
+        prober.wait(timeout_s=5)
+    assert timeline.probes("down")
+    assert all(p.ok and p.status == 503 and p.seen is None for p in timeline.probes("down"))
+    assert timeline.probes("flag")
+    assert all(p.ok and dict(p.seen or {}) == {"json:degraded": False} for p in timeline.probes("flag"))
+    assert all(p.ok for p in timeline.probes("any2xx"))   # the default: any 2xx

@@ -142,13 +142,19 @@ def test_only_events_are_accepted_and_records_are_validated() -> None:
         req(2, 1)
 
 
-def test_request_body_is_frozen_and_readable() -> None:
-    record = RequestDone(label="a", method="GET", path="/", start_ns=0, end_ns=5, status=200,
-                         body={"degraded": True})
-    assert record.body_value("degraded") is True
-    assert record.body_value("missing") is None
+def test_what_a_request_showed_is_frozen_and_readable() -> None:
+    shown = {"json:degraded": True}
+    record = RequestDone(label="a", method="GET", path="/", start_ns=0, end_ns=5, status=200, seen=shown)
+    assert record.seen is not None
+    assert record.seen["json:degraded"] is True
+    assert "json:missing" not in record.seen
     with pytest.raises(TypeError):
-        record.body["degraded"] = False  # type: ignore[index]
+        record.seen["json:degraded"] = False  # type: ignore[index]
+    shown["json:degraded"] = False   # a copy was kept: the caller's dict does not reach the record
+    assert record.seen["json:degraded"] is True
+    probe = ProbeResult(probe="ready", ok=True, start_ns=0, end_ns=1, status=200, seen={"header:x": "1"})
+    with pytest.raises(TypeError):
+        probe.seen["header:x"] = "2"  # type: ignore[index]
     assert record.latency_s == 5e-9
     assert record.at_ns == 5
 

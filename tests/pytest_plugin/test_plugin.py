@@ -4,10 +4,14 @@ with the evidence instead of a traceback."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from support.hostile_targets import HOSTILE, Hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "fixtures" / "sut" / "chaos.toml"
@@ -118,3 +122,44 @@ def test_a_failed_environment_is_one_error_with_its_log_and_the_rest_skip(tmp_pa
     assert re.search(rf"SKIPPED \[14\] .*: not run: could not start the local environment: the SUT .* exited "
                      rf"with code 3 .*\(reported once, as the error of experiments/\w+\.py::{first}\)", out), out
     assert len(out.splitlines()) < 80, out                    # it was 3,415 lines for 15 errors
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_a_hostile_target_is_one_usage_error_never_an_internal_error(tmp_path: Path, hostile: Hostile) -> None:
+    bad = hostile.write(tmp_path)
+    (tmp_path / "test_nothing.py").write_text("def test_nothing() -> None:\n    pass\n")
+    done = pytest_run("--chaos-target", bad, cwd=tmp_path)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr == f"ERROR: {bad}: {hostile.problem(bad)}\n(target file from --chaos-target)\n\n"
+    assert "INTERNALERROR" not in done.stdout + done.stderr
+
+
+def test_a_hostile_target_from_the_environment_or_the_ini_file_names_its_source(tmp_path: Path) -> None:
+    hostile = HOSTILE[0]
+    bad = hostile.write(tmp_path)
+    (tmp_path / "test_nothing.py").write_text("def test_nothing() -> None:\n    pass\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False,
+                          env={**os.environ, "CHAOS_TARGET": str(bad)})
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr == (f"ERROR: {bad}: {hostile.problem(bad)}\n"
+                           "(target file from CHAOS_TARGET environment variable)\n\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nchaos_target = chaos.toml\n")
+    done = pytest_run(cwd=tmp_path)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr == f"ERROR: {bad}: {hostile.problem(bad)}\n(target file from chaos_target in the ini file)\n\n"
+
+
+def test_a_target_with_20000_problems_prints_25_of_them(tmp_path: Path) -> None:
+    bad = tmp_path / "chaos.toml"
+    bad.write_text('[service]\ncommand = ["true"]\nurl = "http://127.0.0.1:{port}"\nhealth = "/h"\n'
+                   + "".join(f"k{i} = {i}\n" for i in range(20_000)))
+    (tmp_path / "test_nothing.py").write_text("def test_nothing() -> None:\n    pass\n")
+    done = pytest_run("--chaos-target", bad, "-n", "2", cwd=tmp_path)
+    assert done.returncode == 4, done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"ERROR: {bad}: invalid target file:"
+    assert lines[1].startswith("  [service].k0: unknown key (allowed: allow_remote, command, ")
+    assert lines[25] == "  [service].k24: unknown key"
+    assert lines[26:] == ["  ... and 19975 more problems", "(target file from --chaos-target)", ""]
+    assert "INTERNALERROR" not in done.stdout + done.stderr

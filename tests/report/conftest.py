@@ -180,9 +180,10 @@ def make_journal() -> JournalFactory:
             started_at=START, ended_at=START.replace(second=4, microsecond=250000), duration_s=duration_s,
             outcome=outcome,
             outcome_detail=detail if detail is not None else (verdict.summary if verdict else "skipped: no contract"),
-            steady_states=(SteadyStateRecord(phase="before", ok=True, max_latency_s=1.0, statuses=(200,),
+            steady_states=(SteadyStateRecord(phase="before", ok=True, max_latency_s=1.0, answer="status 2xx",
                                              requests=5, offenders=0,
-                                             explanation=("steady state: 5/5 requests answered 200 within 1 s",)),),
+                                             explanation=("steady state: 5/5 requests answered status 2xx "
+                                                          "within 1 s",)),),
             faults=faults if faults is not None else (
                 (FaultRecord(name="signal(sut, SIGTERM)", intent="send SIGTERM to the SUT",
                              injected_offset_s=1.0, reverted_offset_s=3.5,

@@ -171,14 +171,14 @@ def test_fault_notes_round_trip_and_older_journals_without_them_still_load(
     assert schema_problems(data) == []
     assert read_journal(write_journal(tmp_path, journal)).faults[0].notes == notes
     older = json.loads(json.dumps(data))
-    del older["faults"][0]["notes"]                        # a version-1 journal written before fault notes
+    del older["faults"][0]["notes"]                        # a journal written before fault notes
     assert schema_problems(older) == []
     assert journal_from_data(older).faults[0].notes == ()
     older["faults"][0]["notes"] = [1]
     assert any("$.faults[0].notes[0]" in p for p in schema_problems(older))
 
 
-def test_open_model_requests_round_trip_and_version_1_journals_still_load(
+def test_open_model_requests_round_trip_and_version_1_journals_are_refused(
         make_journal: MakeJournal, tmp_path: Path) -> None:
     """Version 2: a request's sent_ns (open model) and the requests not sent, with in_flight."""
     journal = make_journal(outcome=Outcome.FAILED)
@@ -201,8 +201,15 @@ def test_open_model_requests_round_trip_and_version_1_journals_still_load(
     for event in older["timeline"]["events"]:                # type: ignore[index]
         event.pop("sent_ns", None)
         event.pop("in_flight", None)
-    assert schema_problems(older) == []
-    assert journal_to_data(journal_from_data(older))["schema_version"] == 2
+    problems = schema_problems(older)
+    assert any(p.startswith("$.schema_version:") for p in problems), problems
+    assert any(p.startswith("$.timeline.schema_version:") for p in problems), problems
+    with pytest.raises(ValueError, match=r"^journal: schema_version 1 is not supported \(expected one of 2\)$"):
+        journal_from_data(older)
+    stale = tmp_path / "v1.json"
+    stale.write_text(json.dumps(older))
+    with pytest.raises(JournalError, match=r"v1\.json: not a valid journal: \$\.schema_version"):
+        read_journal(stale)
 
 
 def test_exits_are_merged_by_pid_however_late_the_second_stamp() -> None:
@@ -218,21 +225,29 @@ def test_exits_are_merged_by_pid_however_late_the_second_stamp() -> None:
 
 
 def test_the_margin_rule_round_trips_and_older_journals_load_without_it(make_journal: MakeJournal) -> None:
-    journal = make_journal(margin_rule=MarginRule(relative=0.5, floor_s=0.25))
+    journal = make_journal(margin_rule=MarginRule(relative=0.5, floor_s=0.25, long_base_s=1.0, long_share=0.1))
     data: dict[str, Any] = journal_to_data(journal)
-    assert data["margin_rule"] == {"relative": 0.5, "floor_s": 0.25}
+    assert data["margin_rule"] == {"relative": 0.5, "floor_s": 0.25, "long_base_s": 1.0, "long_share": 0.1}
     assert schema_problems(data) == []
     assert journal_from_data(json.loads(json.dumps(data))) == journal
+    uncapped = json.loads(json.dumps(data))
+    del uncapped["margin_rule"]["long_base_s"], uncapped["margin_rule"]["long_share"]   # written before the cap
+    assert schema_problems(uncapped) == []
+    assert journal_from_data(uncapped).margin_rule == MarginRule(relative=0.5, floor_s=0.25)
     older = json.loads(json.dumps(data))
-    del older["margin_rule"]                                 # a version-1 journal written before it
+    del older["margin_rule"]                                 # a version-2 journal written before it
     assert schema_problems(older) == []
     assert journal_from_data(older).margin_rule is None
     older["margin_rule"] = {"relative": "half"}
     assert any("$.margin_rule" in p for p in schema_problems(older))
     assert MarginRule(relative=0.5, floor_s=0.25).text() == "margin +50 %, at least 0.25 s"
+    assert journal.margin_rule is not None
+    assert journal.margin_rule.text() == "margin +50 % (at most 1 s + 10 %), at least 0.25 s"
 
 
 def test_a_real_journal_records_the_margin_rule_of_its_run(catalog_run: Any) -> None:
-    from chaos.experiment.timing import RELATIVE_MARGIN, SCHEDULING_FLOOR_S
+    from chaos.experiment.timing import LONG_BUDGET_BASE_S, LONG_BUDGET_SHARE, RELATIVE_MARGIN, SCHEDULING_FLOOR_S
 
-    assert _real_journal(catalog_run)["margin_rule"] == {"relative": RELATIVE_MARGIN, "floor_s": SCHEDULING_FLOOR_S}
+    assert _real_journal(catalog_run)["margin_rule"] == {
+        "relative": RELATIVE_MARGIN, "floor_s": SCHEDULING_FLOOR_S,
+        "long_base_s": LONG_BUDGET_BASE_S, "long_share": LONG_BUDGET_SHARE}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from support.answers import HEALTHY, OK, answer
 from support.histories import History, ns
 from support.html_page import Page
 
@@ -17,6 +18,7 @@ from chaos.report.judgement import judgement_of
 
 MakeJournal = Callable[..., Journal]
 RULE = MarginRule(relative=0.5, floor_s=0.25)
+WON, LOST = answer(201), answer(409)          # the booking race: one 201, the others 409
 
 
 def _outage() -> tuple[History, Window]:
@@ -64,7 +66,7 @@ def test_a_budget_judges_only_its_window_and_fails_fast_only_failures(make_journ
     start, end = (h.tl.offset_s(window.start_ns), h.tl.offset_s(window.end_ns or 0))
     verdict = combine([
         _with(bounded(h.tl, window=window, budget_s=1.5), window_start_s=start, window_end_s=end),
-        fails_fast(h.tl, window=window, budget_s=1.0),
+        fails_fast(h.tl, window=window, budget_s=1.0, healthy=HEALTHY),
     ])
     page = Page(render_html([make_journal(outcome=Outcome.FAILED, verdict=verdict, history=h)]))
     [svg] = page.find("svg", "timeline")
@@ -97,8 +99,8 @@ def test_recoveries_say_what_recovered_from_when_and_the_bound(make_journal: Mak
     h.steady(2.0, 2.4, status=503)
     h.steady(2.4, 4.0)
     assert window.end_ns is not None
-    quick = recovers_within(h.tl, heal_ns=window.end_ns, within_s=5.0)
-    slow = recovers_within(h.tl, heal_ns=window.end_ns, within_s=0.2, contract="cache used again")
+    quick = recovers_within(h.tl, heal_ns=window.end_ns, within_s=5.0, answer=OK)
+    slow = recovers_within(h.tl, heal_ns=window.end_ns, within_s=0.2, answer=OK, contract="cache used again")
     assert (quick.status, slow.status) == (Status.PASSED, Status.FAILED)
     verdict = combine([quick, _with(slow, heal_offset_s=1.9)])
     page = Page(render_html([make_journal(outcome=Outcome.FAILED, verdict=verdict, history=h)]))
@@ -127,7 +129,7 @@ def _race(*rounds: tuple[int, ...]) -> tuple[History, Verdict]:
     for i, statuses in enumerate(rounds):
         for j, status in enumerate(statuses):
             h.req(0.3 * i + j * 1e-3, latency_s=0.1 + 0.01 * j, status=status, label=f"booking round {i + 1}")
-    parts = [exactly_one_winner(h.tl, label=f"booking round {i + 1}") for i in range(len(rounds))]
+    parts = [exactly_one_winner(h.tl, label=f"booking round {i + 1}", won=WON, lost=LOST) for i in range(len(rounds))]
     return h, combine(parts)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from chaos.answers import SeenValue
 from chaos.observe import (
     NOT_SENT,
-    BodyValue,
     FaultEnded,
     FaultStarted,
     Gauge,
@@ -39,11 +41,11 @@ class History:
         *,
         error: str | None = None,
         label: str = "api",
-        body: dict[str, BodyValue] | None = None,
+        seen: Mapping[str, SeenValue] | None = None,
     ) -> RequestDone:
         record = RequestDone(
             label=label, method="GET", path=f"/{label}", start_ns=ns(start_s), end_ns=ns(start_s + latency_s),
-            status=None if error else status, error=error, body=body,
+            status=None if error else status, error=error, seen=seen,
         )
         self.tl.append(record)
         return record
@@ -63,9 +65,10 @@ class History:
             t += every_s
 
     def probe(self, name: str, at_s: float, ok: bool, status: int | None = None, *,
-              latency_s: float = 0.005, error: str | None = None) -> None:
+              latency_s: float = 0.005, error: str | None = None,
+              seen: Mapping[str, SeenValue] | None = None) -> None:
         self.tl.append(ProbeResult(probe=name, ok=ok, start_ns=ns(at_s), end_ns=ns(at_s + latency_s),
-                                   status=status, error=error))
+                                   status=status, error=error, seen=seen))
 
     def probes(self, name: str, start_s: float, end_s: float, *, every_s: float = 0.1,
                ok: bool = True, status: int | None = 200, error: str | None = None) -> None:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from chaos.answers import Status
 from chaos.errors import TargetFileError
-from chaos.targetfile import CONTRACTS, DependencyKind, RequestLine, load_target
+from chaos.targetfile import (
+    ANSWER_DEFAULTS,
+    CONTRACTS,
+    DependencyKind,
+    Param,
+    ParamKind,
+    RequestTemplate,
+    load_target,
+)
 
 GOOD = """
 [service]
@@ -48,8 +58,7 @@ latency_budget_s = 1
 recover_within_s = 5.5
 
 [contracts.booking_race]
-request = "POST /api/bookings"
-json = { slot = "s-{unique}", user = "u1" }
+request = { line = "POST /api/bookings", json = { slot = "s-{unique}", user = "u1" } }
 dependency = "postgres"
 concurrency = 10
 db_latency_ms = 0
@@ -57,7 +66,7 @@ db_latency_ms = 0
 [contracts.restart_persistence]
 request = "POST /api/login?x=1"
 max_attempts = 5
-locked_status = 429
+locked = 429
 """
 
 
@@ -99,16 +108,19 @@ def test_good_file_loads_into_typed_values(tmp_path: Path) -> None:
     assert (target.load.rate_per_s, target.load.concurrency) == (40.0, 8)
     cache = target.contract("cache_fallback")
     assert cache is not None
-    assert cache.request() == RequestLine(method="GET", target="/api/catalog")
+    assert cache.request() == RequestTemplate(method="GET", target="/api/catalog")
     assert cache.seconds("latency_budget_s") == 1.0
     assert cache.dependency == "redis"
     booking = target.contracts["booking_race"]
     assert booking.count("concurrency") == 10
-    assert booking.json() == {"slot": "s-{unique}", "user": "u1"}
+    assert booking.request().json == {"slot": "s-{unique}", "user": "u1"}
+    assert booking.request().path == "/api/bookings"
     login = target.contracts["restart_persistence"]
     assert login.request().path == "/api/login"
-    assert login.count("locked_status") == 429
-    assert login.json() is None
+    assert login.request().target == "/api/login?x=1"
+    assert login.answer("locked") == Status(codes=frozenset({429}))
+    assert login.answer_sources["locked"] == "[contracts.restart_persistence].locked"
+    assert login.request().json is None
     assert target.contract("readiness") is None
 
 
@@ -119,7 +131,8 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
         url = "http://localhost:{port}"
         health = "/h"
     """))
-    assert target.service.ready == "/h"
+    assert target.service.ready is None   # no readiness endpoint declared: the suite waits on health
+    assert target.service.ready_or_health == "/h"
     assert target.dependencies == {}
     assert target.contracts == {}
     assert (target.load.rate_per_s, target.load.concurrency) == (20.0, 4)
@@ -133,26 +146,53 @@ def test_loaded_target_is_immutable(tmp_path: Path) -> None:
         target.service.env["X"] = "y"  # type: ignore[index]
 
 
-def test_every_catalog_contract_validates(tmp_path: Path) -> None:
-    """A file declaring all 13 contracts with well-typed params loads: the table and loader agree."""
-    samples = {"request": '"GET /x"', "slow_request": '"GET /slow"', "bad_request": '"POST /x"',
-               "json": "{ a = 1 }", "bad_json": "{ a = 1 }", "degraded_field": '"degraded"',
-               "locked_status": "429", "db_latency_ms": "100"}
+def catalog_file(value_of: Callable[[Param], str | None]) -> str:
+    """GOOD's service and dependencies, then every catalog contract with the parameters `value_of`
+    gives a TOML value for (None: left out); each dependency names one of GOOD's of the right kind."""
     dep_of = {"postgres": "postgres", "redis": "redis", "http": "external"}
     blocks = []
-    for name, params in CONTRACTS.items():
+    for name, contract in CONTRACTS.items():
         lines = [f"[contracts.{name}]"]
-        for p in params.values():
-            if p.name == "dependency":
+        for p in contract.params.values():
+            if p.kind is ParamKind.DEPENDENCY:
                 assert p.dependency_kind is not None
                 lines.append(f'dependency = "{dep_of[p.dependency_kind.value]}"')
-            else:
-                lines.append(f"{p.name} = {samples.get(p.name, '2')}")
+            elif (value := value_of(p)) is not None:
+                lines.append(f"{p.name} = {value}")
         blocks.append("\n".join(lines))
-    text = GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
-    target = load_target(write(tmp_path, text))
+    return GOOD.split("[contracts.cache_fallback]", maxsplit=1)[0] + "\n\n".join(blocks) + "\n"
+
+
+def test_every_catalog_contract_validates(tmp_path: Path) -> None:
+    """A file declaring all 13 contracts with well-typed params loads: the table and loader agree."""
+    samples = {ParamKind.REQUEST: '{ line = "POST /x", json = { a = 1 } }', ParamKind.SECONDS: "2",
+               ParamKind.COUNT: "2", ParamKind.MILLISECONDS: "100", ParamKind.PROCESS: '"service"',
+               ParamKind.ANSWER: '{ status = "2xx", header = "X-Chaos" }'}
+    target = load_target(write(tmp_path, catalog_file(lambda p: samples[p.kind])))
     assert set(target.contracts) == set(CONTRACTS)
     assert len(CONTRACTS) == 13
+    for name, contract in CONTRACTS.items():   # every parameter given: every one typed and kept
+        spec = target.contracts[name]
+        assert set(spec.params) == set(contract.params), name
+        for answer_name in contract.answers():
+            assert spec.answer_sources[answer_name] == f"[contracts.{name}].{answer_name}"
+
+
+def test_every_catalog_contract_loads_with_only_its_required_parameters(tmp_path: Path) -> None:
+    """The defaults fill every optional parameter (experiments carry no fallbacks of their own)."""
+    def required(p: Param) -> str | None:
+        return None if not p.required else '"GET /x"' if p.kind is ParamKind.REQUEST else "2"
+
+    target = load_target(write(tmp_path, catalog_file(required)))
+    for name, contract in CONTRACTS.items():
+        spec = target.contracts[name]
+        for p in contract.params.values():
+            if p.kind is ParamKind.ANSWER:
+                assert spec.answer(p.name) == ANSWER_DEFAULTS[p.name], (name, p.name)
+                expected = "default" if ANSWER_DEFAULTS[p.name] is not None else "not declared"
+                assert spec.answer_sources[p.name] == expected
+            elif p.default is not None:
+                assert p.name in spec, (name, p.name)
 
 
 # --- broken files: each message names the key ----------------------------------------------------
@@ -197,7 +237,7 @@ def test_wrong_types_in_service(tmp_path: Path) -> None:
             .replace('health = "/health"', 'health = "health"\nallow_remote = "yes"'))
     msg = problems_of(tmp_path, text)
     assert "[service].command: expected a non-empty list of strings, got 'python -m sut'" in msg
-    assert "[service].shutdown_grace_s: expected seconds > 0 (a number), got '5s'" in msg
+    assert "[service].shutdown_grace_s: expected seconds > 0 (a finite number), got '5s'" in msg
     assert "[service].health: expected an URL path starting with '/'" in msg
     assert "[service].allow_remote: expected true or false, got 'yes'" in msg
 
@@ -244,9 +284,13 @@ def test_cwd_must_exist(tmp_path: Path) -> None:
 
 def test_unknown_dependency_kind(tmp_path: Path) -> None:
     msg = problems_of(tmp_path, replace('kind = "redis"', 'kind = "memcached"'))
-    assert "[dependencies.redis].kind: unknown dependency kind 'memcached'" in msg
-    # the dependency is gone, so the template that uses it is reported too
-    assert "[service].env.REDIS_URL: unknown template name {redis.url}" in msg
+    assert ("[dependencies.redis].kind: unknown dependency kind 'memcached' (expected one of: postgres, redis, "
+            "http)") in msg
+    # changed: the template and the contract that name the broken dependency add no guess of their
+    # own (they used to report "unknown template name {redis.url}"): one problem, told once
+    assert "REDIS_URL" not in msg
+    assert "[contracts.cache_fallback].dependency" not in msg
+    assert msg.count("\n") == 0   # one problem: one line
 
 
 def test_dependency_missing_kind_and_postgres_only_keys(tmp_path: Path) -> None:
@@ -276,23 +320,39 @@ def test_contract_unknown_and_missing_params(tmp_path: Path) -> None:
     msg = problems_of(tmp_path, replace("latency_budget_s = 1", "latency_budget = 1"))
     assert ("[contracts.cache_fallback].latency_budget: unknown parameter; "
             "did you mean 'latency_budget_s'?") in msg
-    assert "[contracts.cache_fallback].latency_budget_s: missing (required: seconds > 0" in msg
+    assert "latency_budget_s: missing" not in msg   # a budget with a default (1 s) is never missing
+    msg = problems_of(tmp_path, GOOD + '\n[contracts.retry_backoff]\nrequest = "GET /q"\ndependency = "external"\n')
+    assert ("[contracts.retry_backoff].max_attempts: missing (required setting: the service's attempts per "
+            "call (first + retries); an integer 1..1000000)") in msg
 
 
 def test_contract_param_types(tmp_path: Path) -> None:
     text = (replace("latency_budget_s = 1", 'latency_budget_s = "1s"')
             .replace('request = "GET /api/catalog"', 'request = "/api/catalog"')
             .replace("concurrency = 10", "concurrency = 2.5")
-            .replace("locked_status = 429", "locked_status = 42")
+            .replace("locked = 429", "locked = 42")
             .replace("db_latency_ms = 0", "db_latency_ms = -1")
-            .replace('json = { slot = "s-{unique}", user = "u1" }', 'json = "slot"'))
+            .replace('{ line = "POST /api/bookings", json =', '{ line = "POST /api/bookings", form = 3, json ='))
     msg = problems_of(tmp_path, text)
-    assert "[contracts.cache_fallback].latency_budget_s: expected seconds > 0 (a number), got '1s'" in msg
-    assert "[contracts.cache_fallback].request: expected a request line" in msg
-    assert "[contracts.booking_race].concurrency: expected an integer >= 1, got 2.5" in msg
-    assert "[contracts.restart_persistence].locked_status: expected an HTTP status code" in msg
-    assert "[contracts.booking_race].db_latency_ms: expected milliseconds >= 0" in msg
-    assert "[contracts.booking_race].json: expected an inline table" in msg
+    assert ("[contracts.cache_fallback].latency_budget_s: expected seconds > 0 (a finite number), got '1s' "
+            "(budget: how fast a fallback answer must come)") in msg
+    assert ("[contracts.cache_fallback].request: expected a request line such as \"GET /api/items?page=1\", "
+            "got '/api/catalog'") in msg
+    assert ("[contracts.booking_race].concurrency: expected an integer 1..1000000, got 2.5 (knob: bookings per "
+            "round)") in msg
+    assert ('[contracts.restart_persistence].locked: expected an HTTP status (503), a class ("5xx"), "refused", '
+            '"reset" or "timeout", or a list of these, got 42') in msg
+    assert ("[contracts.booking_race].db_latency_ms: expected milliseconds 0..3600000 (an integer), got -1 "
+            "(knob: latency added to the DB)") in msg
+    assert "[contracts.booking_race].request: give at most one body: json or form or text (got json, form)" in msg
+
+
+def test_parameters_of_the_old_format_say_what_replaced_them(tmp_path: Path) -> None:
+    msg = problems_of(tmp_path, replace("locked = 429", "locked_status = 429\njson = { a = 1 }"))
+    assert ("[contracts.restart_persistence].locked_status: renamed: use locked (an answer: locked = 423, or "
+            "locked = { status = [423, 429] })") in msg
+    assert ('[contracts.restart_persistence].json: renamed: use the request table: request = { line = "POST '
+            '/path", json = { ... } }') in msg
 
 
 def test_contract_naming_unknown_dependency(tmp_path: Path) -> None:
@@ -308,7 +368,7 @@ def test_contract_dependency_of_wrong_kind(tmp_path: Path) -> None:
 
 def test_load_table_types(tmp_path: Path) -> None:
     msg = problems_of(tmp_path, replace("concurrency = 8", "concurrency = 0\nburst = 3"))
-    assert "[load].concurrency: expected an integer >= 1, got 0" in msg
+    assert "[load].concurrency: expected an integer 1..1000000, got 0" in msg
     assert "[load].burst: unknown key" in msg
 
 
