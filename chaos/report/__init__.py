@@ -1,7 +1,7 @@
 """Reports of a run: per-experiment JSON journals, one self-contained HTML file, the terminal scorecard.
 
     journal.py    Journal and its parts (frozen dataclasses), Outcome, journal_to_data / journal_from_data:
-                  the one JSON form (schema_version 1, described by journal.schema.json and README.md)
+                  the one JSON form (schema_version 2, described by journal.schema.json and README.md)
     capture.py    journal_of(): a Journal from a live Experiment (or from a skip / an error)
     schema.py     the JSON Schema and schema_problems()
     store.py      journals on disk: <dir>/journals/<nodeid slug>.json, read back and validated
