@@ -103,15 +103,17 @@ def pattern_key(pattern: str) -> str:
     return f"match:{pattern}"
 
 
-def extract(capture: Capture, *, headers: Mapping[str, str], content: bytes) -> dict[str, SeenValue]:
+def extract(capture: Capture, *, headers: Mapping[str, str], content: bytes,
+            json_limit_bytes: int = JSON_LIMIT_BYTES) -> dict[str, SeenValue]:
     """What `capture` asks for of one response. A header or path that is absent has no key at all, so
-    "absent" and "JSON null" (None) stay apart."""
+    "absent" and "JSON null" (None) stay apart. A body over `json_limit_bytes` shows no JSON value;
+    patterns still search its first `TEXT_LIMIT_BYTES`."""
     seen: dict[str, SeenValue] = {}
     for name in capture.headers:
         value = headers.get(name)
         if value is not None:
             seen[header_key(name)] = value[:_MAX_TEXT]
-    if capture.json_paths and len(content) <= JSON_LIMIT_BYTES:
+    if capture.json_paths and len(content) <= json_limit_bytes:
         document = _parse_json(content)
         if document is not _NO_JSON:
             for path in capture.json_paths:

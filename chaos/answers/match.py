@@ -81,7 +81,8 @@ def shown(answer: Answer, request: Observed) -> str:
     seen = request.seen or {}
     if request.status is not None:
         for key in _keys(answer):
-            parts.append(f"{key}: {_render(seen[key])}" if key in seen else f"{key}: absent")
+            what = key.replace(":", " ", 1)   # "header x-cache", "json meta.source", "match x+"
+            parts.append(f"{what}: {_render(seen[key])}" if key in seen else f"{what}: absent")
     return ", ".join(dict.fromkeys(parts))
 
 

@@ -71,8 +71,8 @@ async def send_recorded(
             )
         status = response.status_code
         if spec.capture:
-            content = response.content if len(response.content) <= body_limit_bytes else b""
-            seen = extract(spec.capture, headers=response.headers, content=content)
+            seen = extract(spec.capture, headers=response.headers, content=response.content,
+                           json_limit_bytes=body_limit_bytes)
     except asyncio.CancelledError:
         timeline.append(_done(spec, start_ns, timeline.now_ns(), error="Cancelled", sent_ns=sent))
         raise

@@ -13,10 +13,11 @@ back?). It sends `count` requests one after another, each bounded, so it ends wi
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chaos.answers import Answer, describe, holds, shown
+from chaos.answers import Answer, capture_of, describe, holds, shown
 from chaos.observe._http import make_client, send_recorded
 from chaos.observe.events import RequestDone
 from chaos.observe.request_spec import RequestSpec
@@ -80,8 +81,11 @@ def steady_state(
         raise ValueError(f"steady_state: need count > 0 and at least one request, got count={count}")
     if timeout_s <= 0:
         raise ValueError(f"steady_state: timeout_s must be > 0, got {timeout_s!r}")
+    # what the tolerance reads must be captured, whatever the caller's specs say
+    needs = capture_of(tolerance.answer)
+    specs = tuple(dataclasses.replace(r, capture=r.capture | needs) for r in requests)
     records = asyncio.run(
-        _send_each(base_url, tuple(requests), Timeline() if timeline is None else timeline,
+        _send_each(base_url, specs, Timeline() if timeline is None else timeline,
                    count=count, timeout_s=timeout_s, fresh_connections=fresh_connections)
     )
     offenders = tuple(r for r in records if not tolerance.accepts(r))

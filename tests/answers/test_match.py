@@ -161,7 +161,7 @@ def test_shown_says_what_the_spec_looked_at() -> None:
     cached = answer({"all": [{"status": 200}, {"header": "X-Cache", "equals": "HIT"},
                              {"json": "meta.source", "equals": "cache"}]})
     assert shown(cached, got(200, seen={"header:x-cache": "MISS"})) == \
-        "status 200, header:x-cache: 'MISS', json:meta.source: absent"
+        "status 200, header x-cache: 'MISS', json meta.source: absent"
     assert shown(cached, got(error="ReadTimeout")) == "ReadTimeout"   # no answer: nothing else to show
     assert shown(answer(200), got(503)) == "status 503"
     values = answer({"all": [{"json": "a"}, {"json": "b"}, {"json": "c"}, {"json": "d"}, {"json": "e"},
@@ -169,6 +169,6 @@ def test_shown_says_what_the_spec_looked_at() -> None:
     seen: dict[str, SeenValue] = {"json:a": True, "json:b": None, "json:c": 1.5, "json:d": "<object>",
                                   "json:e": False, "match:x+": "xx"}
     assert shown(values, got(200, seen=seen)) == \
-        "status 200, json:a: true, json:b: null, json:c: 1.5, json:d: '<object>', json:e: false, match:x+: 'xx'"
+        "status 200, json a: true, json b: null, json c: 1.5, json d: '<object>', json e: false, match x+: 'xx'"
     twice = answer({"any": [{"header": "X-Cache", "equals": "HIT"}, {"not": {"header": "x-cache"}}]})
-    assert shown(twice, got(200)) == "status 200, header:x-cache: absent"   # each thing said once
+    assert shown(twice, got(200)) == "status 200, header x-cache: absent"   # each thing said once

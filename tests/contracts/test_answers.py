@@ -47,9 +47,9 @@ def test_falls_back_needs_the_body_flag() -> None:
     assert verdict.status is Status.FAILED
     assert verdict.figures["offenders"] == 3
     assert "did not answer status 200 and json degraded == true" in verdict.summary
-    assert verdict.evidence[0] == "+1.300 s GET /api [api] -> 200 in 0.010 s (json:degraded: false)"
+    assert verdict.evidence[0] == "+1.300 s GET /api [api] -> 200 in 0.010 s (json degraded: false)"
     assert verdict.evidence[1].endswith("(json:degraded: 1)")
-    assert verdict.evidence[2].endswith("(json:degraded: absent)")
+    assert verdict.evidence[2].endswith("(json degraded: absent)")
 
 
 def test_all_answer_with_other_statuses_and_labels() -> None:
@@ -89,5 +89,5 @@ def test_a_status_class_and_a_header_answer_name_what_they_saw() -> None:
     verdict = all_answer(h.tl, window=window, answer=cached)
     assert verdict.status is Status.FAILED
     assert "did not answer header x-cache == 'HIT'" in verdict.summary
-    assert verdict.evidence == ("+1.200 s GET /api [api] -> 200 in 0.010 s (header:x-cache: 'MISS')",
+    assert verdict.evidence == ("+1.200 s GET /api [api] -> 200 in 0.010 s (header x-cache: 'MISS')",
                                 "+1.300 s GET /api [api] -> ReadTimeout after 0.010 s")

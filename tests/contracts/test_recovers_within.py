@@ -45,7 +45,7 @@ def test_never_recovering_fails_and_body_conditions_apply() -> None:
     never = recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.0, answer=cache)
     assert never.status is Status.FAILED
     assert "answered status 200 and json source == 'cache'" in never.summary
-    assert never.evidence[-1].endswith("(json:source: 'db')")
+    assert never.evidence[-1].endswith("(json source: 'db')")
     h.steady(4.0, 4.5, seen={"json:source": "cache"})
     assert recovers_within(h.tl, heal_ns=ns(3.0), within_s=1.5, answer=cache).status is Status.PASSED
 

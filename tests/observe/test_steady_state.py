@@ -55,4 +55,4 @@ def test_a_tolerance_judges_what_the_requests_capture(server: ObservedServer) ->
                        count=1,
                        tolerance=Tolerance(max_latency_s=1.0, answer=degraded), timeout_s=2)
     assert not bad.ok
-    assert "GET /ok -> status 200, json:degraded: false in " in bad.explain()
+    assert "GET /ok -> status 200, json degraded: false in " in bad.explain()
