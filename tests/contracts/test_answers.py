@@ -48,7 +48,7 @@ def test_falls_back_needs_the_body_flag() -> None:
     assert verdict.figures["offenders"] == 3
     assert "did not answer status 200 and json degraded == true" in verdict.summary
     assert verdict.evidence[0] == "+1.300 s GET /api [api] -> 200 in 0.010 s (json degraded: false)"
-    assert verdict.evidence[1].endswith("(json:degraded: 1)")
+    assert verdict.evidence[1].endswith("(json degraded: 1)")
     assert verdict.evidence[2].endswith("(json degraded: absent)")
 
 
