@@ -1,4 +1,5 @@
-"""The SUT's pure resilience parts: circuit breaker, backoff, Retry-After, config and defect parsing.
+"""The SUT's pure resilience parts: circuit breaker, backoff, Retry-After, config, defect and
+convention parsing.
 
 The service as a whole is exercised by the experiments against real Postgres, Redis and the fake
 external API; these pin the state machines and the arithmetic the contracts rely on.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sut.breaker import BreakerState, CircuitBreaker
 from sut.config import ConfigError, Settings
+from sut.conventions import ConflictingConventions, Convention, UnknownConvention, parse_conventions
 from sut.defects import Defect, UnknownDefect, parse_defects
 from sut.retry import Backoff, parse_retry_after
 
@@ -121,3 +123,37 @@ def test_unknown_defect_lists_the_known_ones() -> None:
     with pytest.raises(UnknownDefect, match="known: exit_on_pool_error, in_memory_rate_limit"):
         parse_defects("exit_on_pool_error,typo")
     assert len(Defect) == 13
+
+
+def test_conventions_are_read_once_beside_the_defects() -> None:
+    settings = Settings.from_env({**REQUIRED, "SUT_CONVENTIONS": " errors_500,, api_token ", "API_TOKEN": "s3cret",
+                                  "SUT_DEFECTS": "no_pool_timeout"})
+    assert settings.conventions == {Convention.ERRORS_500, Convention.API_TOKEN}
+    assert settings.has(Convention.ERRORS_500)
+    assert not settings.has(Convention.CONFLICT_422)
+    assert settings.has(Defect.NO_POOL_TIMEOUT)
+    assert settings.api_token == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert Settings.from_env(REQUIRED).conventions == frozenset()
+
+
+def test_api_token_is_only_read_for_its_convention() -> None:
+    assert Settings.from_env({**REQUIRED, "API_TOKEN": "s3cret"}).api_token is None
+
+
+def test_unknown_convention_suggests_and_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownConvention, match=r"did you mean 'no_readiness'.*known: api_token, cache_header"):
+        parse_conventions("no_readyness")
+    assert len(Convention) == 10
+
+
+@pytest.mark.parametrize("raw", ["cache_header,no_cache_marker", "degraded_nested,degraded_header"])
+def test_alternative_conventions_refuse_each_other(raw: str) -> None:
+    with pytest.raises(ConflictingConventions, match="are alternatives: choose one"):
+        parse_conventions(raw)
+
+
+def test_the_secret_is_never_echoed_in_a_problem() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**REQUIRED, "SUT_CONVENTIONS": "api_token", "API_TOKEN": "  "})
+    assert "API_TOKEN: required" in str(info.value)

@@ -24,6 +24,11 @@ def run_sut(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
      "SUT_DEFECTS: unknown defect 'no_pool_timout'; did you mean 'no_pool_timeout'? (known: "),
     ({"DB_POOL_MAX_SIZE": "0"}, "DB_POOL_MAX_SIZE: expected an integer >= 1, got 0"),
     ({"LOGIN_LOCKED_STATUS": "418"}, "LOGIN_LOCKED_STATUS: expected one of 423, 429"),
+    ({"SUT_CONVENTIONS": "cache_headers"},
+     "SUT_CONVENTIONS: unknown convention 'cache_headers'; did you mean 'cache_header'? (known: "),
+    ({"SUT_CONVENTIONS": "cache_header,cache_nested"},
+     "SUT_CONVENTIONS: cache_header and cache_nested are alternatives: choose one"),
+    ({"SUT_CONVENTIONS": "api_token"}, "API_TOKEN: required by SUT_CONVENTIONS=api_token"),
 ])
 def test_bad_environment_exits_2_naming_the_variable(extra: dict[str, str], needle: str) -> None:
     result = run_sut({**BASE_ENV, **extra})
