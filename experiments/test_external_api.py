@@ -22,7 +22,11 @@ from chaos.upstream.control import Behaviour
 
 SEQUENTIAL_REQUESTS = 2
 LOAD_RATE_PER_S = 20
-LOAD_CONCURRENCY = 8
+CALLS_IN_FLIGHT = 8
+"""Upstream calls that may already be on their way when the breaker reaches its threshold (they were
+let through before it opened). The failing upstream answers at once, so a few at this rate; the
+load itself is not capped (open model): a slow service holds many requests in flight, most of them
+before their upstream call."""
 
 
 def _fallback(experiment: Experiment) -> AllOf:
@@ -73,7 +77,7 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
     reset_s = contract.seconds("reset_timeout_s")
     hold_s = 2.5 * reset_s + 1.0
     recover_s = allowance(reset_s) + 1.0
-    with experiment.load(request, rate_per_s=LOAD_RATE_PER_S, concurrency=LOAD_CONCURRENCY, timeout_s=5.0):
+    with experiment.load(request, rate_per_s=LOAD_RATE_PER_S, timeout_s=5.0):
         experiment.steady_state([request])
         experiment.hold(1.0)
         with experiment.fault(UpstreamMisbehaves(dependency=upstream, behaviour=Behaviour(status=503))):
@@ -82,12 +86,12 @@ def test_circuit_breaker_opens_and_probes(experiment: Experiment, contract: Cont
         experiment.hold(recover_s + 1.0)
     window = experiment.timeline.fault_window()
     assert window.end_ns is not None
-    # Calls allowed under the fault: the threshold, requests already in flight when it was reached
-    # (up to concurrency - 1), and one half-open probe per reset timeout.
+    # Calls allowed under the fault: the threshold, calls already on their way when it was reached
+    # (CALLS_IN_FLIGHT - 1), and one half-open probe per reset timeout.
     probes = int(hold_s / reset_s) + 1
     opened = window.shifted(start_s=allowance(threshold / LOAD_RATE_PER_S))
     experiment.check(
-        calls_bounded(experiment.timeline, window=window, max_calls=threshold + LOAD_CONCURRENCY - 1 + probes,
+        calls_bounded(experiment.timeline, window=window, max_calls=threshold + CALLS_IN_FLIGHT - 1 + probes,
                       upstream=upstream.name),
         # once open, only half-open probes get through, about one per reset timeout
         # (the first call after opening is a probe; every later one must wait a reset timeout)

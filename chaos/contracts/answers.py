@@ -13,7 +13,7 @@ from chaos.answers import Answer, describe, holds
 from chaos.contracts._evidence import answer_line, listing, selection, verdict
 from chaos.contracts.conditions import is_indeterminate
 from chaos.contracts.verdict import Status, Verdict
-from chaos.observe import Span, Timeline
+from chaos.observe import Span, Timeline, Window
 
 __all__ = ["all_answer", "all_succeed", "falls_back"]
 
@@ -25,13 +25,20 @@ def all_answer(
     answer: Answer,
     label: str | None = None,
     contract: str = "all_answer",
+    answered_within: bool = False,
 ) -> Verdict:
     """PASSED when every request (of `label`) started in `window` answered like `answer`.
 
-    Cancelled requests are left out (their outcome is unknown); an empty selection is
-    INCONCLUSIVE. Figures: requests, offenders, cancelled.
+    With `answered_within`, only the requests that also ended by the window's end are judged: an
+    answer given after the heal was not given under the fault (a slow service's request that
+    started in the last second of the fault calls its upstream after the heal). Cancelled
+    requests are left out (their outcome is unknown); an empty selection is INCONCLUSIVE.
+    Figures: requests, offenders, cancelled.
     """
     picked = timeline.requests(label=label, started_between=window)
+    end_ns = Window.of(window).end_ns
+    if answered_within and end_ns is not None:
+        picked = [r for r in picked if r.end_ns <= end_ns]
     judged = [r for r in picked if not is_indeterminate(r)]
     what = selection(label, timeline, window)
     expected = describe(answer)
@@ -55,6 +62,7 @@ def all_succeed(timeline: Timeline, *, window: Span, answer: Answer, label: str 
 
 
 def falls_back(timeline: Timeline, *, window: Span, answer: Answer, label: str | None = None) -> Verdict:
-    """Every request in the window was served by the fallback (healthy and degraded, as the target
-    says those look)."""
-    return all_answer(timeline, window=window, answer=answer, label=label, contract="falls_back")
+    """Every request answered under the fault (started in the window and answered before its end)
+    was served by the fallback (healthy and degraded, as the target says those look)."""
+    return all_answer(timeline, window=window, answer=answer, label=label, contract="falls_back",
+                      answered_within=True)

@@ -182,8 +182,8 @@ _CATALOG = (
         faults=("the external API answers slower than the timeout (hold rule)", "the external API hangs"),
         checks=(Check(name="bounded", accepts="every request started in the fault answered within "
                                               "timeout_s (+ margin)"),
-                Check(name="falls_back", accepts="every request started in the fault answered healthy and "
-                                                 "degraded")),
+                Check(name="falls_back", accepts="every request started and answered in the fault answered "
+                                                 "healthy and degraded")),
         params=(_request(), _dependency(_HT, "the fake external API the service calls"),
                 _p("timeout_s", _S, Role.SETTING, "the service's timeout on its external call", required=True),
                 _answer("healthy"), _answer("degraded")),
@@ -197,7 +197,8 @@ _CATALOG = (
                                                     "+ requests in flight + one probe per reset timeout"),
                 Check(name="calls_spaced", accepts="once open, upstream calls at least reset_timeout_s "
                                                    "(x0.9) apart and at most reset_timeout_s (+ margin)"),
-                Check(name="falls_back", accepts="every request in the fault answered healthy and degraded"),
+                Check(name="falls_back", accepts="every request started and answered in the fault answered "
+                                                 "healthy and degraded"),
                 Check(name="recovers_within", accepts="healthy and not degraded within reset_timeout_s "
                                                       "(+ margin) + 1 s of the heal")),
         params=(_request(), _dependency(_HT, "the fake external API the service calls"),

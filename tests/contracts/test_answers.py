@@ -91,3 +91,19 @@ def test_a_status_class_and_a_header_answer_name_what_they_saw() -> None:
     assert "did not answer header x-cache == 'HIT'" in verdict.summary
     assert verdict.evidence == ("+1.200 s GET /api [api] -> 200 in 0.010 s (header x-cache: 'MISS')",
                                 "+1.300 s GET /api [api] -> ReadTimeout after 0.010 s")
+
+
+def test_falls_back_judges_only_what_was_answered_under_the_fault() -> None:
+    """A request that started in the fault's last second but was answered after the heal (a slow
+    service calls its upstream late) is not under the fault: not judged, whatever it answered."""
+    h = History()
+    window = h.fault(1.0, 2.0)
+    h.req(1.2, 0.1, seen={"json:degraded": True})
+    h.req(1.9, 0.5, seen={"json:degraded": False})      # answered at +2.4 s, after the heal
+    verdict = falls_back(h.tl, window=window, answer=DEGRADED, label="api")
+    assert verdict.status is Status.PASSED
+    assert verdict.figures["requests"] == 1
+    h.req(1.5, 0.2, seen={"json:degraded": False})      # answered at +1.7 s, under the fault
+    assert falls_back(h.tl, window=window, answer=DEGRADED, label="api").status is Status.FAILED
+    # all_answer keeps judging by start alone unless asked
+    assert all_answer(h.tl, window=window, answer=DEGRADED, label="api").figures["requests"] == 3
