@@ -161,7 +161,8 @@ class Experiment:
         return LoadGenerator(self.base_url, spec, self.timeline)
 
     def probes(self, *, duration_s: float, interval_s: float = 0.1, timeout_s: float = 1.0) -> Prober:
-        """Liveness, readiness and process-alive probes at a steady rate, for at most `duration_s`."""
+        """Liveness, readiness and process-alive probes (the SUT's "alive", each extra process's
+        "alive:NAME") at a steady rate, for at most `duration_s`."""
         service = self.env.target.service
         probes: list[HttpProbe | ProcessProbe] = [
             HttpProbe(name="health", url=self.base_url + service.health),
@@ -170,6 +171,10 @@ class Experiment:
         pid = self.env.sut.pid()
         if pid is not None:
             probes.append(ProcessProbe(name="alive", pid=pid, exit_code=self.env.sut.exit_code))
+        for name, process in self.env.processes.items():   # "alive:worker", its exit as process "worker"
+            pid = process.pid()
+            if pid is not None:
+                probes.append(ProcessProbe(name=f"alive:{name}", pid=pid, exit_code=process.exit_code, process=name))
         return Prober(self.timeline, probes, interval_s=interval_s, max_duration_s=duration_s,
                       timeout_s=timeout_s)
 
@@ -248,14 +253,17 @@ class Experiment:
         self.checkpoints.hold(self, seconds)
         self.raise_if_aborted()
 
-    def record_exit(self) -> None:
-        """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp)."""
-        if self.timeline.events(ProcessExited):
+    def record_exit(self, process: str = "sut") -> None:
+        """Put the exit of the SUT (or of the extra process `process`) on the timeline if it exited
+        and no probe saw it (a late stamp)."""
+        if any(e.process == process for e in self.timeline.events(ProcessExited)):
             return
-        code = self.env.sut.exit_code()
-        pid = self.env.sut.pid()
+        handle = self.env.sut if process == "sut" else self.env.process(process)
+        code = handle.exit_code()
+        pid = handle.pid()
         if code is not None:
-            self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns()))
+            self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns(),
+                                               process=process))
 
     # --- steady state and verdicts --------------------------------------------------------------
     def steady_state(

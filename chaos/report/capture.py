@@ -21,6 +21,7 @@ from chaos.report.journal import (
     FaultRecord,
     Journal,
     Outcome,
+    ProcessLog,
     Provenance,
     SteadyStateRecord,
     TargetInfo,
@@ -102,13 +103,15 @@ def journal_of(
     seed: int | None = None,
     error: str | None = None,
     notes: Sequence[str] = (),
+    process_logs: Sequence[ProcessLog] = (),
 ) -> Journal:
     """The journal of one experiment.
 
     With an `experiment`, its contract, timeline, receipts, steady states, notes and run seed (its
     `seed`, which the plugin creates from the run's) go in; without one (skipped or broken before it
     existed) the journal still says which contract it was for (`contract_name`, from the test's
-    marker), the run's `seed`, and why it ended.
+    marker), the run's `seed`, and why it ended. `process_logs` are the ends of the service's and
+    the extra processes' logs, read by the caller.
     """
     spec = experiment.contract if experiment is not None and experiment.contract is not None else contract
     if spec is not None:
@@ -137,4 +140,5 @@ def journal_of(
         verdict=verdict,
         error=error,
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
+        process_logs=tuple(process_logs),
     )

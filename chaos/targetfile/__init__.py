@@ -14,6 +14,7 @@ from chaos.targetfile.model import ParamValue as ParamValue
 from chaos.targetfile.model import RequestLine as RequestLine
 from chaos.targetfile.model import Service as Service
 from chaos.targetfile.model import Target as Target
+from chaos.targetfile.processes import ProcessSpec as ProcessSpec
 from chaos.targetfile.templates import TemplateError as TemplateError
 from chaos.targetfile.templates import render as render
 
@@ -27,6 +28,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "ParamValue",
+    "ProcessSpec",
     "RequestLine",
     "Service",
     "Target",

@@ -31,13 +31,14 @@ from chaos.targetfile.model import (
     Service,
     Target,
 )
+from chaos.targetfile.processes import parse_processes
 from chaos.targetfile.templates import TemplateError, render, template_names
 
 __all__ = ["load_target", "template_values_names"]
 
 TOP_TABLES = ("service", "dependencies", "load", "contracts", "guards")
 SERVICE_KEYS = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
-                "allow_remote", "env", "defects_env")
+                "allow_remote", "env", "defects_env", "processes")
 DEFECTS_KEY = "defects"   # in every [contracts.*]: the service's defect switches that break it
 POSTGRES_KEYS = ("database", "user", "password", "init_sql")
 LOAD_KEYS = ("rate_per_s", "concurrency")
@@ -155,11 +156,13 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, names: list
     start_timeout_s = problems.positive_number(spec, "start_timeout_s", where, default=20.0)
     shutdown_grace_s = problems.positive_number(spec, "shutdown_grace_s", where, default=10.0)
     defects_env = problems.string(spec, "defects_env", where)
+    processes = parse_processes(problems, spec, base, lambda k, v: _template_ok(problems, k, v, names))
     if command is None or url is None or health is None or ready is None:
         return None
     return Service(command=command, cwd=cwd, url=url, health=health, ready=ready,
                    start_timeout_s=start_timeout_s, shutdown_grace_s=shutdown_grace_s,
-                   allow_remote=allow_remote, env=MappingProxyType(env), defects_env=defects_env)
+                   allow_remote=allow_remote, env=MappingProxyType(env), defects_env=defects_env,
+                   processes=processes)
 
 
 def _command(problems: Problems, spec: Mapping[str, Any], names: list[str]) -> tuple[str, ...] | None:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from chaos.targetfile.guards import GuardSpec
+from chaos.targetfile.processes import ProcessSpec
 
 __all__ = [
     "ContractSpec",
@@ -68,6 +69,7 @@ class Service:
     allow_remote: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     defects_env: str | None = None    # env var listing defect switches to turn on (for `chaos matrix`)
+    processes: Mapping[str, ProcessSpec] = field(default_factory=lambda: MappingProxyType({}))  # beside it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

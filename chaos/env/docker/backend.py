@@ -25,6 +25,7 @@ from chaos.env.docker.environment import DockerEnvironment, EnvironmentTimeouts,
 from chaos.env.docker.project import ComposeSpec
 from chaos.env.environment import make_workdir
 from chaos.env.process import process_start_ticks
+from chaos.errors import ChaosError
 from chaos.targetfile import Target
 
 __all__ = ["DockerBackend", "project_name", "reap_orphaned_projects"]
@@ -87,6 +88,10 @@ class DockerBackend:
               workdir: Path | None = None) -> DockerEnvironment:
         """Bring the project up and return once the SUT is ready; on any failure (Ctrl-C included)
         the project is brought down before the error propagates. `workdir` is removed by close()."""
+        if target.service.processes:
+            names = ", ".join(f"[service.processes.{n}]" for n in target.service.processes)
+            raise ChaosError(f"{target.path}: {names}: extra processes are not supported by the docker "
+                             "backend yet; run this target with the local backend (--chaos-backend local)")
         client = self.client
         reaped = reap_orphaned_projects(client)
         mode = self.network or network_mode(client)
