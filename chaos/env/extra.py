@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from chaos.env.program import LocalProgram
+from chaos.env.program import LocalProgram, RunsProgram
 from chaos.env.readiness import wait_process_ready
 from chaos.env.registry import Tracker
 from chaos.env.service import recover_process
@@ -23,7 +23,7 @@ from chaos.targetfile import ProcessSpec, Service, render
 __all__ = ["LocalProcess"]
 
 
-class LocalProcess:
+class LocalProcess(RunsProgram):
     """One extra process (implements `chaos.env.base.ProcessHandle`).
 
     Its environment is the SUT's at the moment of each start (`base_env()`: inherited, the target's
@@ -74,32 +74,7 @@ class LocalProcess:
             raise RuntimeError(f"its log does not show {self._ready.pattern!r} yet")
         return True
 
-    # --- the handle --------------------------------------------------------------------------------
-
-    def pid(self) -> int | None:
-        return self._program.pid()
-
-    def is_alive(self) -> bool:
-        return self._program.is_alive()
-
-    def is_frozen(self) -> bool:
-        """SIGSTOPped: alive, but doing nothing."""
-        return self._program.is_stopped()
-
-    def signal(self, sig: signal.Signals) -> None:
-        """`sig` to its main process; SIGSTOP/SIGCONT to its whole group."""
-        self._program.signal(sig)
-
-    def wait_exit(self, timeout_s: float) -> int | None:
-        return self._program.wait_exit(timeout_s)
-
-    def exit_code(self) -> int | None:
-        return self._program.exit_code()
-
-    def stop(self) -> int | None:
-        """SIGTERM, up to its shutdown grace for an exit, then SIGKILL the group; the exit code."""
-        with self._lock:
-            return self._program.stop()
+    # --- the handle (the process side: RunsProgram) ------------------------------------------------
 
     def restart(self) -> None:
         """Stop (gracefully, bounded), start again, wait until ready."""
@@ -121,9 +96,6 @@ class LocalProcess:
     def recover(self) -> list[str]:
         """heal()'s step: thaw it if frozen, start it again if it ended; one line per repair."""
         return recover_process(self, what=f"process {self.name}", thawed_note=self.thawed_note)
-
-    def logs(self, *, tail: int | None = None) -> str:
-        return self._program.logs(tail=tail)
 
     def close(self) -> None:
         with self._lock:

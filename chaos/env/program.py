@@ -10,6 +10,7 @@ Not thread-safe by itself: the handles serialise calls with their own lock.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from chaos.env.process import ManagedProcess, process_state
 from chaos.env.readiness import log_tail
 from chaos.env.registry import Tracker
 
-__all__ = ["LocalProgram"]
+__all__ = ["LocalProgram", "RunsProgram"]
 
 _GROUP_SIGNALS = {signal.SIGSTOP, signal.SIGCONT}
 
@@ -107,3 +108,44 @@ class LocalProgram:
                 return log.read(limit).decode("utf-8", errors="replace")
         except OSError:
             return ""
+
+
+class RunsProgram:
+    """The process side of a handle whose process is a `LocalProgram` (`_program`): what the SUT's
+    handle and the extra processes' share, word for word. `_lock` serialises stop() with the
+    handle's own lifecycle calls."""
+
+    _program: LocalProgram
+    _lock: threading.RLock
+
+    def pid(self) -> int | None:
+        return self._program.pid()
+
+    def is_alive(self) -> bool:
+        return self._program.is_alive()
+
+    def is_stopped(self) -> bool:
+        """True while SIGSTOPped (state T)."""
+        return self._program.is_stopped()
+
+    def is_frozen(self) -> bool:
+        """Stopped in place: alive, but doing nothing."""
+        return self._program.is_stopped()
+
+    def signal(self, sig: signal.Signals) -> None:
+        """`sig` to the main process; SIGSTOP/SIGCONT to its whole group."""
+        self._program.signal(sig)
+
+    def wait_exit(self, timeout_s: float) -> int | None:
+        return self._program.wait_exit(timeout_s)
+
+    def exit_code(self) -> int | None:
+        return self._program.exit_code()
+
+    def stop(self) -> int | None:
+        """SIGTERM, up to its shutdown grace for an exit, then SIGKILL the group; the exit code."""
+        with self._lock:
+            return self._program.stop()
+
+    def logs(self, *, tail: int | None = None) -> str:
+        return self._program.logs(tail=tail)

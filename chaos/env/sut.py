@@ -7,7 +7,7 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
-from chaos.env.program import LocalProgram
+from chaos.env.program import LocalProgram, RunsProgram
 from chaos.env.readiness import wait_process_ready
 from chaos.env.registry import Tracker
 from chaos.env.service import ServiceHandle
@@ -16,7 +16,7 @@ from chaos.targetfile import Service, render
 __all__ = ["LocalSut"]
 
 
-class LocalSut(ServiceHandle):
+class LocalSut(RunsProgram, ServiceHandle):
     """A `SutHandle` for a local process. Its log accumulates across restarts, each marked by a header.
 
     Restarts reuse the same port, so proxies and clients keep pointing at the right place. Its `env`
@@ -55,35 +55,7 @@ class LocalSut(ServiceHandle):
         wait_process_ready(proc, self._probe, name=f"the SUT ({self.base_url})",
                            timeout_s=timeout_s or self.service.start_timeout_s, interval_s=0.05)
 
-    # --- SutHandle ---------------------------------------------------------------------------------
-
-    def pid(self) -> int | None:
-        return self._program.pid()
-
-    def is_alive(self) -> bool:
-        return self._program.is_alive()
-
-    def is_stopped(self) -> bool:
-        """True while SIGSTOPped (state T)."""
-        return self._program.is_stopped()
-
-    def is_frozen(self) -> bool:
-        return self.is_stopped()
-
-    def signal(self, sig: signal.Signals) -> None:
-        """`sig` to the service's main process; SIGSTOP/SIGCONT to its whole group."""
-        self._program.signal(sig)
-
-    def wait_exit(self, timeout_s: float) -> int | None:
-        return self._program.wait_exit(timeout_s)
-
-    def exit_code(self) -> int | None:
-        return self._program.exit_code()
-
-    def stop(self) -> int | None:
-        """SIGTERM, up to shutdown_grace_s for a graceful exit, then SIGKILL the group; the exit code."""
-        with self._lock:
-            return self._program.stop()
+    # --- SutHandle (the process side: RunsProgram) ---------------------------------------------------
 
     def restart(self, *, extra_env: Mapping[str, str] | None = None) -> None:
         """Stop (gracefully, bounded), start again with `extra_env` on top, wait until ready.
@@ -106,9 +78,6 @@ class LocalSut(ServiceHandle):
             else:
                 self.launch()
             self.wait_ready()
-
-    def logs(self, *, tail: int | None = None) -> str:
-        return self._program.logs(tail=tail)
 
     def close(self) -> None:
         with self._lock:

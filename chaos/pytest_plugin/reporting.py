@@ -20,13 +20,12 @@ from pathlib import Path
 import pytest
 
 from chaos.contracts import Verdict
-from chaos.env.base import Environment
 from chaos.errors import JournalError
 from chaos.experiment import Experiment
 from chaos.experiment.checkpoints import ExperimentAborted
 from chaos.pytest_plugin.settings import SETTINGS_KEY
 from chaos.pytest_plugin.verdicts import VERDICT_KEY
-from chaos.report import Outcome, ProcessLog, journal_of, summarise, summary_from_properties, summary_to_properties
+from chaos.report import Outcome, journal_of, process_logs_of, summarise, summary_from_properties, summary_to_properties
 from chaos.report.html import write_html
 from chaos.report.scorecard import scorecard_lines
 from chaos.report.store import JOURNALS_DIR, clear_journals, read_journal, write_journal
@@ -37,8 +36,6 @@ __all__ = ["REPORTING_KEY", "ChaosReporting", "ReportSettings", "install"]
 _STARTED_KEY = pytest.StashKey[datetime]()
 _PROBLEM_PROPERTY = "chaos.journal_error"
 _MAX_ERROR_TEXT = 20_000
-_LOG_LINES = 200            # of each process's log in a journal; the whole story when it did not pass:
-_LOG_LINES_FAILED = 2_000
 _MARKUP = {
     Outcome.PASSED: {"green": True},
     Outcome.FAILED: {"red": True, "bold": True},
@@ -88,16 +85,6 @@ def _skip_reason(report: pytest.TestReport) -> str:
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
     return str(longrepr or "skipped")
-
-
-def _process_logs(env: Environment, outcome: Outcome) -> tuple[ProcessLog, ...]:
-    """The end of the service's log and of each extra process's, longer when the experiment did
-    not pass (its log then says why a process exited or answered what it did)."""
-    lines = _LOG_LINES if outcome in (Outcome.PASSED, Outcome.SKIPPED) else _LOG_LINES_FAILED
-    logs = [ProcessLog(name="service", tail=env.sut.logs(tail=lines), lines=lines)]
-    logs.extend(ProcessLog(name=name, tail=process.logs(tail=lines), lines=lines)
-                for name, process in env.processes.items())
-    return tuple(logs)
 
 
 def _when(stamp: float) -> datetime:
@@ -154,7 +141,7 @@ class ChaosReporting:
             started_at=started, ended_at=_when(call.stop),
             outcome=outcome, outcome_detail=detail, experiment=experiment, contract_name=_contract_of(item),
             verdict=verdict, seed=settings.seed, error=error,
-            process_logs=() if experiment is None else _process_logs(experiment.env, outcome),
+            process_logs=() if experiment is None else process_logs_of(experiment.env, outcome=outcome),
         )
         path: Path | None = None
         problem: str | None = None

@@ -2,7 +2,7 @@
 
 The pytest plugin calls `journal_of` once an experiment's outcome is known (passed, failed,
 inconclusive, skipped or broken) and hands the result to the writers; nothing here does I/O
-beyond reading versions and the host name.
+beyond reading versions, the host name and (`process_logs_of`) the ends of the processes' logs.
 """
 
 from __future__ import annotations
@@ -29,11 +29,24 @@ from chaos.report.journal import (
 )
 
 if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals without importing the runner
+    from chaos.env.base import Environment
     from chaos.experiment import Experiment
     from chaos.faults import Receipt
     from chaos.targetfile import ContractSpec
 
-__all__ = ["contract_info", "fault_record", "journal_of", "provenance", "target_info"]
+__all__ = [
+    "LOG_LINES",
+    "LOG_LINES_NOT_PASSED",
+    "contract_info",
+    "fault_record",
+    "journal_of",
+    "process_logs_of",
+    "provenance",
+    "target_info",
+]
+
+LOG_LINES = 200              # of each process's log in the journal of a passed (or skipped) experiment
+LOG_LINES_NOT_PASSED = 2000  # otherwise: its log then says why a process exited or answered what it did
 
 
 def provenance() -> Provenance:
@@ -76,6 +89,16 @@ def fault_record(receipt: Receipt, timeline: Timeline) -> FaultRecord:
         leftovers=tuple(receipt.leftovers),
         notes=tuple(receipt.notes),
     )
+
+
+def process_logs_of(env: Environment, *, outcome: Outcome) -> tuple[ProcessLog, ...]:
+    """The end of the service's log ("service") and of each extra process's, longer when the
+    experiment did not pass."""
+    lines = LOG_LINES if outcome in (Outcome.PASSED, Outcome.SKIPPED) else LOG_LINES_NOT_PASSED
+    logs = [ProcessLog(name="service", tail=env.sut.logs(tail=lines), lines=lines)]
+    logs.extend(ProcessLog(name=name, tail=process.logs(tail=lines), lines=lines)
+                for name, process in env.processes.items())
+    return tuple(logs)
 
 
 def _steady_record(phase: str, state: SteadyState) -> SteadyStateRecord:
