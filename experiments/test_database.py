@@ -35,7 +35,8 @@ makes the last wave slow (still inside one pool timeout plus one DB latency), no
 @pytest.mark.chaos_contract("pool_error_survival")
 def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: ContractSpec) -> None:
     """Audit: `pool.on('error')` must not exit the process. Kill the SUT's pooled connections from the
-    server side, then reset them on the wire; the process must live and serve again."""
+    server side, then reset them on the wire; the process must live and serve again. Its extra
+    processes ([service.processes], a worker with a pool of its own) must live too."""
     db = experiment.postgres()
     request = experiment.request()
     recover_s = contract.seconds("recover_within_s")
@@ -52,8 +53,11 @@ def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: 
         experiment.hold(recover_s + 1.0)
     assert heal_ns is not None
     first = experiment.timeline.fault_windows()[0]
+    window = Window(start_ns=first.start_ns, end_ns=experiment.timeline.last_ns())
     experiment.check(
-        survives(experiment.timeline, window=Window(start_ns=first.start_ns, end_ns=experiment.timeline.last_ns())),
+        survives(experiment.timeline, window=window),
+        *(survives(experiment.timeline, window=window, probe=f"alive:{name}", process=name)
+          for name in experiment.env.processes),
         recovers_within(experiment.timeline, heal_ns=heal_ns, within_s=recover_s, label="request"),
     )
     experiment.steady_state([request], phase="after")
