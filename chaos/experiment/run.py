@@ -161,8 +161,7 @@ class Experiment:
         return LoadGenerator(self.base_url, spec, self.timeline)
 
     def probes(self, *, duration_s: float, interval_s: float = 0.1, timeout_s: float = 1.0) -> Prober:
-        """Liveness, readiness and process-alive probes (the SUT's "alive", each extra process's
-        "alive:NAME") at a steady rate, for at most `duration_s`."""
+        """Liveness, readiness and process-alive probes at a steady rate, for at most `duration_s`."""
         service = self.env.target.service
         probes: list[HttpProbe | ProcessProbe] = [
             HttpProbe(name="health", url=self.base_url + service.health),
@@ -253,17 +252,14 @@ class Experiment:
         self.checkpoints.hold(self, seconds)
         self.raise_if_aborted()
 
-    def record_exit(self, process: str = "sut") -> None:
-        """Put the exit of the SUT (or of the extra process `process`) on the timeline if it exited
-        and no probe saw it (a late stamp)."""
-        if any(e.process == process for e in self.timeline.events(ProcessExited)):
+    def record_exit(self) -> None:
+        """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp)."""
+        if any(e.process == "sut" for e in self.timeline.events(ProcessExited)):   # not a worker's exit
             return
-        handle = self.env.sut if process == "sut" else self.env.process(process)
-        code = handle.exit_code()
-        pid = handle.pid()
+        code = self.env.sut.exit_code()
+        pid = self.env.sut.pid()
         if code is not None:
-            self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns(),
-                                               process=process))
+            self.timeline.append(ProcessExited(pid=pid or 0, exit_code=code, at_ns=time.monotonic_ns()))
 
     # --- steady state and verdicts --------------------------------------------------------------
     def steady_state(

@@ -25,7 +25,7 @@ from chaos.experiment import Experiment
 from chaos.experiment.checkpoints import ExperimentAborted
 from chaos.pytest_plugin.settings import SETTINGS_KEY
 from chaos.pytest_plugin.verdicts import VERDICT_KEY
-from chaos.report import Outcome, journal_of, process_logs_of, summarise, summary_from_properties, summary_to_properties
+from chaos.report import Outcome, journal_of, summarise, summary_from_properties, summary_to_properties
 from chaos.report.html import write_html
 from chaos.report.scorecard import scorecard_lines
 from chaos.report.store import JOURNALS_DIR, clear_journals, read_journal, write_journal
@@ -141,7 +141,6 @@ class ChaosReporting:
             started_at=started, ended_at=_when(call.stop),
             outcome=outcome, outcome_detail=detail, experiment=experiment, contract_name=_contract_of(item),
             verdict=verdict, seed=settings.seed, error=error,
-            process_logs=() if experiment is None else process_logs_of(experiment.env, outcome=outcome),
         )
         path: Path | None = None
         problem: str | None = None

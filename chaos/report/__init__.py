@@ -2,8 +2,7 @@
 
     journal.py    Journal and its parts (frozen dataclasses), Outcome, journal_to_data / journal_from_data:
                   the one JSON form (schema_version 1, described by journal.schema.json and README.md)
-    capture.py    journal_of(): a Journal from a live Experiment (or from a skip / an error);
-                  process_logs_of(): the ends of the processes' logs for it
+    capture.py    journal_of(): a Journal from a live Experiment (or from a skip / an error)
     schema.py     the JSON Schema and schema_problems()
     store.py      journals on disk: <dir>/journals/<nodeid slug>.json, read back and validated
     figures.py    key_figures(): the few figures worth showing (p99, recovery, drain, ...)
@@ -16,7 +15,7 @@ Everything that renders is a function of journals, so `chaos report out/journals
 a stored run the way a Jepsen checker re-runs on a stored history.
 """
 
-from chaos.report.capture import journal_of, process_logs_of
+from chaos.report.capture import journal_of
 from chaos.report.figures import KeyFigure, key_figures
 from chaos.report.html import render_html, write_html
 from chaos.report.journal import (
@@ -25,7 +24,6 @@ from chaos.report.journal import (
     FaultRecord,
     Journal,
     Outcome,
-    ProcessLog,
     Provenance,
     SteadyStateRecord,
     SutExit,
@@ -46,7 +44,6 @@ __all__ = [
     "Journal",
     "KeyFigure",
     "Outcome",
-    "ProcessLog",
     "Provenance",
     "SteadyStateRecord",
     "Summary",
@@ -59,7 +56,6 @@ __all__ = [
     "journal_to_data",
     "key_figures",
     "nodeid_slug",
-    "process_logs_of",
     "read_journal",
     "read_journals",
     "render_html",

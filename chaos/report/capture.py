@@ -2,7 +2,7 @@
 
 The pytest plugin calls `journal_of` once an experiment's outcome is known (passed, failed,
 inconclusive, skipped or broken) and hands the result to the writers; nothing here does I/O
-beyond reading versions, the host name and (`process_logs_of`) the ends of the processes' logs.
+beyond reading versions and the host name.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from chaos.report.journal import (
     FaultRecord,
     Journal,
     Outcome,
-    ProcessLog,
     Provenance,
     SteadyStateRecord,
     TargetInfo,
@@ -29,24 +28,11 @@ from chaos.report.journal import (
 )
 
 if TYPE_CHECKING:   # only annotations: `chaos report` re-renders journals without importing the runner
-    from chaos.env.base import Environment
     from chaos.experiment import Experiment
     from chaos.faults import Receipt
     from chaos.targetfile import ContractSpec
 
-__all__ = [
-    "LOG_LINES",
-    "LOG_LINES_NOT_PASSED",
-    "contract_info",
-    "fault_record",
-    "journal_of",
-    "process_logs_of",
-    "provenance",
-    "target_info",
-]
-
-LOG_LINES = 200              # of each process's log in the journal of a passed (or skipped) experiment
-LOG_LINES_NOT_PASSED = 2000  # otherwise: its log then says why a process exited or answered what it did
+__all__ = ["contract_info", "fault_record", "journal_of", "provenance", "target_info"]
 
 
 def provenance() -> Provenance:
@@ -91,16 +77,6 @@ def fault_record(receipt: Receipt, timeline: Timeline) -> FaultRecord:
     )
 
 
-def process_logs_of(env: Environment, *, outcome: Outcome) -> tuple[ProcessLog, ...]:
-    """The end of the service's log ("service") and of each extra process's, longer when the
-    experiment did not pass."""
-    lines = LOG_LINES if outcome in (Outcome.PASSED, Outcome.SKIPPED) else LOG_LINES_NOT_PASSED
-    logs = [ProcessLog(name="service", tail=env.sut.logs(tail=lines), lines=lines)]
-    logs.extend(ProcessLog(name=name, tail=process.logs(tail=lines), lines=lines)
-                for name, process in env.processes.items())
-    return tuple(logs)
-
-
 def _steady_record(phase: str, state: SteadyState) -> SteadyStateRecord:
     return SteadyStateRecord(
         phase=phase, ok=state.ok, max_latency_s=state.tolerance.max_latency_s,
@@ -126,15 +102,13 @@ def journal_of(
     seed: int | None = None,
     error: str | None = None,
     notes: Sequence[str] = (),
-    process_logs: Sequence[ProcessLog] = (),
 ) -> Journal:
     """The journal of one experiment.
 
     With an `experiment`, its contract, timeline, receipts, steady states, notes and run seed (its
     `seed`, which the plugin creates from the run's) go in; without one (skipped or broken before it
     existed) the journal still says which contract it was for (`contract_name`, from the test's
-    marker), the run's `seed`, and why it ended. `process_logs` are the ends of the service's and
-    the extra processes' logs, read by the caller.
+    marker), the run's `seed`, and why it ended.
     """
     spec = experiment.contract if experiment is not None and experiment.contract is not None else contract
     if spec is not None:
@@ -163,5 +137,4 @@ def journal_of(
         verdict=verdict,
         error=error,
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
-        process_logs=tuple(process_logs),
     )

@@ -220,11 +220,6 @@ def _experiment(journal: Journal) -> str:
     if journal.notes:
         parts.append(element("h3", "Notes"))
         parts.append(element("ul", [element("li", text(n)) for n in journal.notes]))
-    for log in journal.process_logs:   # collapsed: the reader opens the one that explains an exit
-        parts.append(element("details", [
-            element("summary", text(f"log of {log.name} (last {log.lines} lines at the end of the experiment)")),
-            element("pre", text(log.tail or "(empty)")),
-        ], class_="process-log", data_process=log.name))
     if journal.contract is not None and journal.contract.params:
         params = [element("tr", [element("th", text(k)), element("td", text(v))])
                   for k, v in journal.contract.params.items()]

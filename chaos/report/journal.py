@@ -8,7 +8,7 @@ re-renders a run the way a Jepsen checker re-runs on a stored history.
 
 The JSON shape is described by `journal.schema.json` and `README.md` next to this module; bump
 `SCHEMA_VERSION` on any incompatible change. Additions a version-1 journal written before them
-lacks (a fault's `notes`, `process_logs`) load with their empty default, so older journals keep loading.
+lacks (a fault's `notes`) load with their empty default, so older journals keep loading.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ __all__ = [
     "FaultRecord",
     "Journal",
     "Outcome",
-    "ProcessLog",
     "Provenance",
     "SteadyStateRecord",
     "SutExit",
@@ -174,16 +173,6 @@ def sut_exits(timeline: Timeline, *, process: str = "sut") -> tuple[SutExit, ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessLog:
-    """The end of one process's log when the journal was written: the service's ("service") or an
-    extra process's (its [service.processes] name). What a reader needs to tell why it exited."""
-
-    name: str
-    tail: str
-    lines: int            # how many lines `tail` was cut to (at most)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Journal:
     """Everything known about one experiment's run.
 
@@ -213,7 +202,6 @@ class Journal:
     verdict: Verdict | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
-    process_logs: tuple[ProcessLog, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -256,7 +244,6 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "verdict": None if journal.verdict is None else verdict_to_data(journal.verdict),
         "error": journal.error,
         "notes": list(journal.notes),
-        "process_logs": [{"name": log.name, "lines": log.lines, "tail": log.tail} for log in journal.process_logs],
     }
 
 
@@ -339,9 +326,6 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         )
         where = "verdict"
         verdict = None if data["verdict"] is None else _verdict_from_data(data["verdict"])
-        where = "process_logs"   # absent in journals written before process logs
-        process_logs = tuple(ProcessLog(name=str(log["name"]), tail=str(log["tail"]), lines=int(log["lines"]))
-                             for log in data.get("process_logs", ()))
         where = "journal"
         return Journal(
             provenance=provenance,
@@ -363,7 +347,6 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
             verdict=verdict,
             error=None if data["error"] is None else str(data["error"]),
             notes=tuple(str(n) for n in data["notes"]),
-            process_logs=process_logs,
         )
     except KeyError as exc:
         raise ValueError(f"journal: {where}: missing field {exc}") from exc

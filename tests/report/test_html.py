@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 from chaos.observe import ProbeResult, RequestDone
-from chaos.report import Journal, Outcome, ProcessLog, render_html, write_html
+from chaos.report import Journal, Outcome, render_html, write_html
 from chaos.report.store import nodeid_slug
 
 MakeJournal = Callable[..., Journal]
@@ -181,17 +181,3 @@ def test_the_faults_table_shows_the_receipt_notes(make_journal: MakeJournal) -> 
     [cell] = page.find("td", "fault-notes")
     assert "".join(cell.text).strip() == "leased: the proxy heals it itself if this run dieslease lapsed"
     assert '<td class="fault-notes"><span class="muted">-</span></td>' in render_html([make_journal()])
-
-
-def test_each_process_log_is_a_collapsed_block_escaped(make_journal: MakeJournal) -> None:
-    logs = (ProcessLog(name="service", tail="listening <127.0.0.1:8000>", lines=200),
-            ProcessLog(name="worker", tail="", lines=2000))
-    page = Page(render_html([replace(make_journal(), process_logs=logs)]))
-    blocks = page.find("details", "process-log")
-    assert [b.attrs["data-process"] for b in blocks] == ["service", "worker"]
-    assert all("open" not in b.attrs for b in blocks)          # collapsed until the reader opens one
-    texts = page.texts()
-    assert "log of worker (last 2000 lines at the end of the experiment)" in texts
-    assert "listening <127.0.0.1:8000>" in texts                 # escaped markup, shown as text
-    assert "(empty)" in texts
-    assert Page(render_html([make_journal()])).find("details", "process-log") == []   # none: no block

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from chaos.observe import EVENT_TYPES, ProcessExited
 from chaos.report import (
     Journal,
     Outcome,
-    ProcessLog,
     journal_from_data,
     journal_schema,
     journal_to_data,
@@ -68,10 +66,6 @@ def test_real_journal_holds_the_whole_run(catalog_run: Any) -> None:
     types = {e["type"] for e in data["timeline"]["events"]}
     assert {"ProbeResult", "FaultStarted", "FaultEnded", "RequestDone"} <= types
     assert any(k.endswith("flip_s") for k in data["verdict"]["figures"])
-    [log] = data["process_logs"]                           # the reference service has no extra process
-    assert log["name"] == "service"
-    assert log["lines"] == 200                             # passed: the short tail
-    assert "--- chaos: start #1" in log["tail"]
 
 
 def test_real_journal_round_trips(catalog_run: Any) -> None:
@@ -180,21 +174,3 @@ def test_fault_notes_round_trip_and_older_journals_without_them_still_load(
     assert journal_from_data(older).faults[0].notes == ()
     older["faults"][0]["notes"] = [1]
     assert any("$.faults[0].notes[0]" in p for p in schema_problems(older))
-
-
-def test_process_logs_round_trip_and_older_journals_without_them_still_load(
-        make_journal: MakeJournal, tmp_path: Path) -> None:
-    logs = (ProcessLog(name="service", tail="listening on 127.0.0.1:8000", lines=200),
-            ProcessLog(name="worker", tail="worker ready\nidle client failed: exiting", lines=2000))
-    journal = replace(make_journal(), process_logs=logs)
-    data: dict[str, Any] = journal_to_data(journal)
-    assert data["process_logs"][1] == {"name": "worker", "lines": 2000,
-                                       "tail": "worker ready\nidle client failed: exiting"}
-    assert schema_problems(data) == []
-    assert read_journal(write_journal(tmp_path, journal)).process_logs == logs
-    older = json.loads(json.dumps(data))
-    del older["process_logs"]                              # a version-1 journal written before process logs
-    assert schema_problems(older) == []
-    assert journal_from_data(older).process_logs == ()
-    older["process_logs"] = [{"name": "worker", "tail": 3, "lines": 200}]
-    assert any("$.process_logs[0].tail" in p for p in schema_problems(older))
