@@ -17,6 +17,7 @@ from chaos.env.process import group_members, process_state
 from chaos.env.registry import Registry
 from chaos.errors import ChaosError, DependencyStartTimeout
 from chaos.faults import SutSignalled, injected
+from chaos.observe import ProcessExited
 from chaos.targetfile import load_target
 from chaos.waiting import wait_until
 
@@ -213,3 +214,18 @@ def test_the_docker_backend_refuses_extra_processes_clearly(tmp_path: Path) -> N
     with pytest.raises(ChaosError, match=r"\[service.processes.worker\]: extra processes are not supported by the "
                                          r"docker backend yet; run this target with the local backend"):
         DockerBackend().start(target)
+
+
+def test_a_workers_exit_does_not_hide_the_late_stamp_of_the_suts(env: LocalEnvironment,
+                                                                 worker: ProcessHandle) -> None:
+    from chaos.experiment import Experiment
+
+    experiment = Experiment(env=env, name="exits", contract=None, seed=1)
+    experiment.timeline.append(ProcessExited(pid=1, exit_code=-9, at_ns=experiment.timeline.now_ns(),
+                                             process="worker"))
+    env.sut.signal(signal.SIGKILL)
+    assert env.sut.wait_exit(5) == -signal.SIGKILL
+    experiment.record_exit()
+    assert [(e.process, e.exit_code) for e in experiment.timeline.events(ProcessExited)] == [
+        ("worker", -9), ("sut", -9)]
+    assert env.heal() == ["restarted the SUT (it had exited with code -9)"]
