@@ -156,7 +156,7 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, names: list
     start_timeout_s = problems.positive_number(spec, "start_timeout_s", where, default=20.0)
     shutdown_grace_s = problems.positive_number(spec, "shutdown_grace_s", where, default=10.0)
     defects_env = problems.string(spec, "defects_env", where)
-    processes = parse_processes(problems, spec, base, lambda k, v: _template_ok(problems, k, v, names))
+    processes = parse_processes(problems, spec, base, lambda k, v: v if _template_ok(problems, k, v, names) else None)
     if command is None or url is None or health is None or ready is None:
         return None
     return Service(command=command, cwd=cwd, url=url, health=health, ready=ready,

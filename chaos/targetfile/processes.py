@@ -32,8 +32,9 @@ RESERVED_NAMES = ("service", "sut")   # how contracts and timelines name the ser
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-TemplateCheck = Callable[[str, str], bool]
-"""(key, value) -> whether `value` is a valid template of known names; records the problem if not."""
+TemplateCheck = Callable[[str, str], "str | None"]
+"""(key, value) -> the value to keep (as the loader renders templates at load time), or None when it
+is not a valid template of known names (the problem is recorded then)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,7 +108,9 @@ def _command(problems: Problems, spec: Mapping[str, Any], where: str,
         problems.add(key, f"expected a non-empty list of non-empty strings, got {describe(value)}")
         return None
     checked = [template_ok(f"{key}[{i}]", arg) for i, arg in enumerate(value)]
-    return tuple(value) if all(checked) else None
+    if any(c is None for c in checked):
+        return None   # every argument was checked: all problems reported
+    return tuple(c for c in checked if c is not None)
 
 
 def _env(problems: Problems, spec: Mapping[str, Any], where: str, template_ok: TemplateCheck) -> dict[str, str]:
@@ -119,6 +122,6 @@ def _env(problems: Problems, spec: Mapping[str, Any], where: str, template_ok: T
             problems.add(key, "not a valid environment variable name")
         elif not isinstance(value, str):
             problems.add(key, f"expected a string (quote it), got {describe(value)}")
-        elif template_ok(key, value):
-            env[var] = value
+        elif (kept := template_ok(key, value)) is not None:
+            env[var] = kept
     return env
