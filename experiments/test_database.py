@@ -37,7 +37,8 @@ makes the last wave slow (still inside one pool timeout plus one DB latency), no
 def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: ContractSpec) -> None:
     """Audit: `pool.on('error')` must not exit the process. Kill the SUT's pooled connections from the
     server side (idle ones among them), then reset them on the wire; the process must live and
-    serve again."""
+    serve again. Its extra processes ([service.processes], a worker with a pool of its own) must
+    live too."""
     db = experiment.postgres()
     request = experiment.request(for_load=True)
     recover_s = allowance(contract.seconds("recover_within_s"))
@@ -52,8 +53,11 @@ def test_pool_error_does_not_exit_the_process(experiment: Experiment, contract: 
         experiment.hold(recover_s + 1.0)
     first, last = experiment.timeline.fault_windows()[0], experiment.timeline.fault_windows()[-1]
     assert last.end_ns is not None
+    window = Window(start_ns=first.start_ns, end_ns=experiment.timeline.last_ns())
     experiment.check(
-        survives(experiment.timeline, window=Window(start_ns=first.start_ns, end_ns=experiment.timeline.last_ns())),
+        survives(experiment.timeline, window=window),
+        *(survives(experiment.timeline, window=window, probe=f"alive:{name}", process=name)
+          for name in experiment.env.processes),
         recovers_within(experiment.timeline, heal_ns=last.end_ns, within_s=recover_s, answer=experiment.healthy,
                         label="request"),
     )

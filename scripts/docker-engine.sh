@@ -178,7 +178,7 @@ image_label() {  # image -> its inputs label, empty if the image is missing
 hash_text() { sha256sum | cut -c1-16; }
 
 # Files under the given paths (relative to $1), hashed by content and name, in a stable order.
-hash_tree() {
+hash_tree() {   # hash_tree ROOT PATH... [find tests that exclude, e.g. ! -path './x/*']
   local root=$1; shift
   (cd "$root" && find "$@" -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z \
      | xargs -0 sha256sum) | hash_text
@@ -304,6 +304,7 @@ print_image_env() {
   echo "${prefix}CHAOS_TOXIPROXY_IMAGE=chaos-suite/toxiproxy:$TAG"
   echo "${prefix}CHAOS_UPSTREAM_IMAGE=chaos-suite/upstream:$TAG"
   echo "${prefix}CHAOS_SUT_IMAGE=chaos-suite/sut:$TAG"
+  echo "${prefix}CHAOS_NODE_SUT_IMAGE=chaos-suite/node-sut:$TAG"
 }
 
 cmd_images() {
@@ -313,9 +314,12 @@ cmd_images() {
   local base_id wheels ctx py_inputs
   base_id=$(docker_ image inspect --format '{{.Id}}' "$BASE_IMAGE")
   wheels=$(ensure_wheels)
+  # The Node service's packages come from the host's `npm ci` (setup.sh), before the context is staged.
+  "$REPO/fixtures/node-sut/setup.sh" || die "fixtures/node-sut/setup.sh failed: the Node image needs its node_modules"
   ctx=$(stage_context "$wheels")
-  # One hash over everything the Python images are built from; each image adds its Dockerfile's name.
-  py_inputs=$(printf '%s %s' "$base_id" "$(hash_tree "$ctx" .)" | hash_text)
+  # One hash over everything the Python images are built from (the Node service's folder aside: it has
+  # its own image); each image adds its Dockerfile's name.
+  py_inputs=$(printf '%s %s' "$base_id" "$(hash_tree "$ctx" . ! -path './fixtures/node-sut/*')" | hash_text)
   build_image postgres docker/postgres.Dockerfile "$ctx" \
     "$(printf '%s %s' "$base_id" "$(hash_tree "$ctx" docker/postgres.Dockerfile docker/postgres)" | hash_text)"
   build_image redis docker/redis.Dockerfile "$ctx" \
@@ -327,6 +331,8 @@ cmd_images() {
     --build-arg "PIP_INSTALL_ARGS=$pip_args"
   build_image sut docker/sut.Dockerfile "$ctx" "$(echo "sut $py_inputs" | hash_text)" \
     --build-arg "PIP_INSTALL_ARGS=$pip_args"
+  build_image node-sut docker/node-sut.Dockerfile "$ctx" \
+    "$(printf '%s %s' "$base_id" "$(hash_tree "$ctx" docker/node-sut.Dockerfile fixtures/node-sut)" | hash_text)"
   # Dangling layers from earlier builds of the same tags pile up in the cache otherwise.
   docker_ image prune -f >/dev/null || true
   print_image_env

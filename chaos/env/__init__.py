@@ -16,10 +16,12 @@ from chaos.env.base import Endpoint as Endpoint
 from chaos.env.base import Environment as Environment
 from chaos.env.base import HttpUpstreamHandle as HttpUpstreamHandle
 from chaos.env.base import PostgresHandle as PostgresHandle
+from chaos.env.base import ProcessHandle as ProcessHandle
 from chaos.env.base import RedisHandle as RedisHandle
 from chaos.env.base import SutHandle as SutHandle
 
 if TYPE_CHECKING:
+    from chaos.env.extra import LocalProcess as LocalProcess
     from chaos.env.local import LocalBackend as LocalBackend
     from chaos.env.local import LocalEnvironment as LocalEnvironment
     from chaos.env.postgres import LocalPostgres as LocalPostgres
@@ -38,10 +40,12 @@ __all__ = [
     "LocalBackend",
     "LocalEnvironment",
     "LocalPostgres",
+    "LocalProcess",
     "LocalRedis",
     "LocalSut",
     "LocalUpstream",
     "PostgresHandle",
+    "ProcessHandle",
     "RedisHandle",
     "Registry",
     "SigtermAsInterrupt",
@@ -52,6 +56,7 @@ _LAZY = {
     "LocalBackend": "chaos.env.local",
     "LocalEnvironment": "chaos.env.local",
     "LocalPostgres": "chaos.env.postgres",
+    "LocalProcess": "chaos.env.extra",
     "LocalRedis": "chaos.env.redis",
     "LocalSut": "chaos.env.sut",
     "LocalUpstream": "chaos.env.upstream",

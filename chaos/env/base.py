@@ -25,6 +25,7 @@ __all__ = [
     "Environment",
     "HttpUpstreamHandle",
     "PostgresHandle",
+    "ProcessHandle",
     "RedisHandle",
     "SutHandle",
 ]
@@ -104,6 +105,23 @@ class SutHandle(Protocol):
 
 
 @runtime_checkable
+class ProcessHandle(Protocol):
+    """An extra process of the target's (`[service.processes.NAME]`), started beside the SUT."""
+
+    name: str            # the NAME of its table
+
+    def pid(self) -> int | None: ...
+    def is_alive(self) -> bool: ...
+    def signal(self, sig: signal.Signals) -> None: ...   # to its main process (group for STOP/CONT)
+    def wait_exit(self, timeout_s: float) -> int | None: ...   # exit code (negative: killed by signal)
+    def exit_code(self) -> int | None: ...
+    def ensure_running(self) -> None: ...   # thaw it or start it again; wait until ready
+    def wait_ready(self, timeout_s: float | None = None) -> None: ...
+    def recover(self) -> list[str]: ...     # heal()'s step: what had to be repaired
+    def logs(self, *, tail: int | None = None) -> str: ...
+
+
+@runtime_checkable
 class Environment(Protocol):
     """A running SUT with its dependencies behind proxies; closes everything it started."""
 
@@ -113,13 +131,16 @@ class Environment(Protocol):
     proxy_url: str
     sut: SutHandle
     dependencies: Mapping[str, DependencyHandle]
+    processes: Mapping[str, ProcessHandle]   # the target's extra processes, by name (often none)
     workdir: Path
 
     def dependency(self, name: str) -> DependencyHandle: ...
+    def process(self, name: str) -> ProcessHandle: ...   # KeyError naming the declared ones
     def heal(self) -> list[str]:
         """Bring everything back to the healthy baseline between experiments: remove this environment's
         toxics, enable its proxies, start any stopped or paused dependency, reset the fake external
-        API, and restart the SUT if it is not alive. Returns what had to be repaired (for the journal)."""
+        API, and restart the SUT and the extra processes if they are not alive. Returns what had to be
+        repaired (for the journal)."""
 
     def close(self) -> None: ...       # idempotent; reaps every process, removes data dirs and proxies
     def __enter__(self) -> Environment: ...

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Generic, Self, TypeVar
 
-from chaos.env.base import DependencyHandle, HttpUpstreamHandle, SutHandle
+from chaos.env.base import DependencyHandle, HttpUpstreamHandle, ProcessHandle, SutHandle
 from chaos.env.service import ServiceHandle
 from chaos.proxy.client import ToxiproxyClient
 from chaos.targetfile import DependencyKind, Target
@@ -64,6 +64,8 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
         self.workdir = workdir
         self._handles: dict[str, DependencyHandle] = {}
         self.dependencies: Mapping[str, DependencyHandle] = self._handles
+        self._processes: dict[str, ProcessHandle] = {}
+        self.processes: Mapping[str, ProcessHandle] = self._processes
         self.reaped: list[str] = []                  # what was reaped before this start (stale owners)
         self.startup_times: dict[str, float] = {}   # seconds per step, for bench/
         self._sut: SutT | None = None
@@ -78,6 +80,14 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
         except KeyError:
             raise KeyError(f"no dependency {name!r} in {self.target.path} "
                            f"(declared: {', '.join(self.dependencies) or 'none'})") from None
+
+    def process(self, name: str) -> ProcessHandle:
+        """The extra process `name` ([service.processes.NAME]); KeyError lists the declared ones."""
+        try:
+            return self.processes[name]
+        except KeyError:
+            raise KeyError(f"no process {name!r} in {self.target.path} "
+                           f"(declared under [service.processes]: {', '.join(self.processes) or 'none'})") from None
 
     def postgres(self, name: str | None = None) -> PostgresT:
         """The Postgres dependency called `name`, or the only one."""
@@ -149,6 +159,9 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
             handle = self._handles[name]
             if stubs and isinstance(handle, HttpUpstreamHandle):
                 handle.control.set_stubs(stubs)
+
+    def _add_process(self, handle: ProcessHandle) -> None:
+        self._processes[handle.name] = handle
 
     def _set_sut(self, sut: SutT) -> None:
         self._sut = self.sut = sut

@@ -1,7 +1,7 @@
 """heal(): bring an environment back to its healthy baseline between experiments (both backends).
 
 Order matters: dependencies first (a paused Postgres would make every later step hang), then the
-proxies in front of them, then the fake API's behaviour, and the SUT last, so that it starts
+proxies in front of them, then the fake API's behaviour, and the SUT (and its extra processes) last, so that it starts
 against healthy dependencies. Each handle knows how to bring itself back (`recover()`: a process is
 resumed or started, a container unpaused, started or waited for); proxies are repaired here, the same
 way on both backends, against what the environment created them with.
@@ -43,9 +43,13 @@ class RecoverableSut(Recoverable, Protocol):
 
 def heal_environment(*, dependencies: Iterable[Recoverable], proxy: ToxiproxyClient,
                      proxies: Iterable[ProxySpec], sut: RecoverableSut,
-                     stubs: Mapping[str, Sequence[Stub]] | None = None) -> list[str]:
+                     stubs: Mapping[str, Sequence[Stub]] | None = None,
+                     processes: Iterable[RecoverableSut] = ()) -> list[str]:
     """Repair whatever differs from the baseline; returns one line per repair (for the journal).
-    The fake APIs are reset to their default behaviour with the target's stubs (`stubs`, by name)."""
+
+    The fake APIs are reset to their default behaviour with the target's stubs (`stubs`, by name).
+    The target's extra processes (a worker) are repaired with the SUT, after the dependencies they
+    share with it, and waited for like it."""
     handles = list(dependencies)
     repairs: list[str] = []
     for handle in handles:
@@ -59,10 +63,15 @@ def heal_environment(*, dependencies: Iterable[Recoverable], proxy: ToxiproxyCli
             if handle.control.stubs() != wanted:
                 handle.control.set_stubs(wanted)
                 repairs.append(f"restored the {len(wanted)} stubs of the fake API {handle.name}")
+    extras = list(processes)
     repairs.extend(sut.recover())
+    for process in extras:
+        repairs.extend(process.recover())
     # The baseline is a SUT that answers its readiness check: after a dependency came back its pool
     # may still be reconnecting, and an experiment must not start in that state.
     sut.wait_ready()
+    for process in extras:
+        process.wait_ready()
     return repairs
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from chaos.env._server import LocalServer
 from chaos.env.environment import EnvironmentBase, make_workdir
+from chaos.env.extra import LocalProcess
 from chaos.env.healing import ProxySpec, heal_environment
 from chaos.env.pgtemplate import default_cache_dir, template_lock
 from chaos.env.ports import free_port
@@ -114,6 +115,7 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         self.registry = registry
         self._servers: dict[str, LocalServer] = {}
         self._proxy_server: ProxyServer | None = None
+        self._local_processes: list[LocalProcess] = []
         self.tracker = EnvTracker(registry, env_id)
         self.template: TemplateStatus | None = None   # the target's prepared template, if it has one
         self.template_note = ""                       # what became of it, for `chaos up`
@@ -130,7 +132,8 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         proxies = [ProxySpec(name=s.proxy_name, listen=s.proxied.address, upstream=s.direct.address)
                    for s in self._servers.values()]
         return heal_environment(dependencies=self._servers.values(), proxy=self._require_proxy().client,
-                                proxies=proxies, sut=self.local_sut, stubs=self.stubs())
+                                proxies=proxies, sut=self.local_sut, stubs=self.stubs(),
+                                processes=self._local_processes)
 
     # --- close -------------------------------------------------------------------------------------
 
@@ -204,7 +207,6 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
                 self.startup_times[f"{name}.{step}"] = seconds
 
         self._apply_stubs()
-        start = time.monotonic()
         values = self._template_values(backend)
         sut = LocalSut(service=self.target.service, values=values, sut_env=sut_env,
                        dir=self.workdir / "sut", tracker=self.tracker)
@@ -214,8 +216,11 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
         self._set_sut(sut)
         self._on_close("the SUT", sut.close)
         sut.launch()
+        self._start_processes(values, sut)
         sut.wait_ready()
         self.startup_times["sut"] = time.monotonic() - start
+        for process in self._local_processes:
+            self._timed(f"process {process.name}", process.wait_ready)
         self.startup_times["total"] = time.monotonic() - t0
         self.registry.update(self.env_id, urls=self.urls())
 
@@ -280,6 +285,18 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
                               f"to keep it), key {status.key[:12]}")
         backend.progress.note(self.template_note)
 
+    def _start_processes(self, values: Mapping[str, str], sut: LocalSut) -> None:
+        """Launch the target's extra processes beside the SUT, each with the SUT's environment and
+        templates; closed before the SUT (registered after it)."""
+        service = self.target.service
+        for spec in service.processes.values():
+            process = LocalProcess(spec=spec, service=service, values=values, base_env=lambda: sut.env,
+                                   dir=self.workdir / "sut", tracker=self.tracker)
+            self._add_process(process)
+            self._local_processes.append(process)
+            self._on_close(f"process {spec.name}", process.close)
+            process.launch()
+
     def _build_servers(self, backend: LocalBackend, prepared: Mapping[str, Path]) -> None:
         deps = self.target.dependencies
         kinds = {d.kind for d in deps.values()}
@@ -324,9 +341,18 @@ class LocalEnvironment(EnvironmentBase[LocalPostgres, LocalRedis, LocalUpstream,
 
 
 if TYPE_CHECKING:   # mypy proves, on every run, that the local backend implements the protocols
-    from chaos.env.base import Backend, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle, SutHandle
+    from chaos.env.base import (
+        Backend,
+        Environment,
+        HttpUpstreamHandle,
+        PostgresHandle,
+        ProcessHandle,
+        RedisHandle,
+        SutHandle,
+    )
 
     def _conforms(*, backend: LocalBackend, env: LocalEnvironment, pg: LocalPostgres, rd: LocalRedis,
-                  up: LocalUpstream, sut: LocalSut) -> tuple[Backend, Environment, PostgresHandle,
-                                                              RedisHandle, HttpUpstreamHandle, SutHandle]:
-        return backend, env, pg, rd, up, sut
+                  up: LocalUpstream, sut: LocalSut, extra: LocalProcess
+                  ) -> tuple[Backend, Environment, PostgresHandle, RedisHandle, HttpUpstreamHandle, SutHandle,
+                             ProcessHandle]:
+        return backend, env, pg, rd, up, sut, extra

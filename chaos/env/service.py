@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from signal import Signals
+from typing import Protocol
 
 import httpx
 
 from chaos.targetfile import Service
 
-__all__ = ["ServiceHandle"]
+__all__ = ["ServiceHandle", "recover_process"]
 
 
 class ServiceHandle:
@@ -90,12 +91,26 @@ class ServiceHandle:
     def recover(self) -> list[str]:
         """heal()'s step for the SUT: thaw it if frozen, start it again if it ended. One line per
         repair (for the journal); the environment then waits until it is ready."""
-        repairs: list[str] = []
-        if self.is_frozen():
-            self.signal(Signals.SIGCONT)
-            repairs.append(self.thawed_note)
-        if not self.is_alive():
-            code = self.exit_code()
-            self.ensure_running()
-            repairs.append(f"restarted the SUT (it had exited with code {code})")
-        return repairs
+        return recover_process(self, what="the SUT", thawed_note=self.thawed_note)
+
+
+class _Restartable(Protocol):
+    def is_frozen(self) -> bool: ...
+    def is_alive(self) -> bool: ...
+    def signal(self, sig: Signals) -> None: ...
+    def exit_code(self) -> int | None: ...
+    def ensure_running(self) -> None: ...
+
+
+def recover_process(handle: _Restartable, *, what: str, thawed_note: str) -> list[str]:
+    """Thaw `handle` if frozen, start it again if it ended; one line per repair (for the journal).
+    Shared by the SUT handles and the extra processes' (`what` names it: "the SUT", "process worker")."""
+    repairs: list[str] = []
+    if handle.is_frozen():
+        handle.signal(Signals.SIGCONT)
+        repairs.append(thawed_note)
+    if not handle.is_alive():
+        code = handle.exit_code()
+        handle.ensure_running()
+        repairs.append(f"restarted {what} (it had exited with code {code})")
+    return repairs

@@ -25,7 +25,15 @@ from typing import cast
 from chaos.answers import AllOf, Answer, Not, capture_of, holds
 from chaos.contracts import Status, Verdict, combine
 from chaos.contracts._evidence import answer_line, listing
-from chaos.env.base import DependencyHandle, Environment, HttpUpstreamHandle, PostgresHandle, RedisHandle
+from chaos.env.base import (
+    DependencyHandle,
+    Environment,
+    HttpUpstreamHandle,
+    PostgresHandle,
+    ProcessHandle,
+    RedisHandle,
+    SutHandle,
+)
 from chaos.errors import ChaosError
 from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
 from chaos.experiment.guards import Guard, Trip
@@ -239,6 +247,10 @@ class Experiment:
         pid = self._note_sut_pid()
         if pid is not None:
             probes.append(ProcessProbe(name="alive", pid=pid, exit_code=self.env.sut.exit_code))
+        for name, process in self.env.processes.items():   # "alive:worker", its exit as process "worker"
+            pid = process.pid()
+            if pid is not None:
+                probes.append(ProcessProbe(name=f"alive:{name}", pid=pid, exit_code=process.exit_code, process=name))
         return Prober(self.timeline, probes, interval_s=interval_s,
                       max_duration_s=duration_s if duration_s is not None else self.remaining_s(),
                       timeout_s=timeout_s)
@@ -329,10 +341,14 @@ class Experiment:
         return {name: text[self._log_marks.get(name, 0):] for name, text in self._all_logs().items()}
 
     def _all_logs(self) -> dict[str, str]:
-        try:
-            return {"service": self.env.sut.logs()}
-        except (ChaosError, OSError) as exc:   # evidence only: an unreadable log must not stop the run
-            return {"service": f"(the service's log could not be read: {exc})"}
+        handles: dict[str, SutHandle | ProcessHandle] = {"service": self.env.sut, **self.env.processes}
+        logs = {}
+        for name, handle in handles.items():
+            try:
+                logs[name] = handle.logs()
+            except (ChaosError, OSError) as exc:   # evidence only: an unreadable log must not stop the run
+                logs[name] = f"(the log of {name} could not be read: {exc})"
+        return logs
 
     def record_exit(self) -> None:
         """Put the SUT's exit on the timeline if it exited and no probe saw it (a late stamp).
@@ -340,7 +356,7 @@ class Experiment:
         The PID is the one the SUT had when last seen running (when the probes started, before each
         fault): an exited process has none any more, and a probe that stamps the same exit later
         names the same PID, so the report shows one exit with one PID. 0 only if it was never seen."""
-        if self.timeline.events(ProcessExited):
+        if any(e.process == "sut" for e in self.timeline.events(ProcessExited)):   # not a worker's exit
             return
         code = self.env.sut.exit_code()
         if code is not None:

@@ -33,6 +33,7 @@ from chaos.targetfile.params import Param as Param
 from chaos.targetfile.params import ParamKind as ParamKind
 from chaos.targetfile.params import Role as Role
 from chaos.targetfile.prepare import Prepare as Prepare
+from chaos.targetfile.processes import ProcessSpec as ProcessSpec
 from chaos.targetfile.templates import TemplateError as TemplateError
 from chaos.targetfile.templates import render as render
 
@@ -50,6 +51,7 @@ __all__ = [
     "ParamKind",
     "ParamValue",
     "Prepare",
+    "ProcessSpec",
     "RequestTemplate",
     "RestartRule",
     "Role",

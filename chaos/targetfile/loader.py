@@ -28,6 +28,7 @@ from chaos.targetfile.dependency_tables import parse_dependencies
 from chaos.targetfile.guards import parse_guards
 from chaos.targetfile.model import LoadDefaults, RestartRule, Service, Target
 from chaos.targetfile.prepare import parse_prepare
+from chaos.targetfile.processes import parse_processes
 from chaos.targetfile.request_templates import parse_headers
 from chaos.targetfile.templates import render
 
@@ -36,7 +37,7 @@ __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "load_target", "template_values_name
 TOP_TABLES: Final = ("service", "dependencies", "answers", "load", "contracts", "guards")
 SERVICE_KEYS: Final = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
                        "healthy_within_s", "restart", "allow_remote", "env", "headers", "defects_env",
-                       "prepare")
+                       "prepare", "processes")
 LOAD_KEYS: Final = ("rate_per_s", "concurrency", "headers")
 BASE_TEMPLATE_NAMES: Final = ("python", "port", "target_dir", "workdir")
 DEPENDENCY_TEMPLATE_FIELDS: Final = ("url", "host", "port")
@@ -69,7 +70,8 @@ def load_target(path: str | os.PathLike[str], *, environ: Mapping[str, str] | No
     service = _service(problems, raw, file.parent, scope)
     answers = parse_answers(problems, raw)
     load = _load(problems, raw, scope)
-    contracts = parse_contracts(problems, raw, deps=deps, answers=answers, scope=scope, service=service)
+    contracts = parse_contracts(problems, raw, deps=deps, answers=answers, scope=scope, service=service,
+                                processes=tuple(service.processes) if service is not None else ())
     guards = parse_guards(problems, raw, allow_remote=service.allow_remote if service is not None else False)
     if problems or service is None:
         raise TargetFileError(path=shown, problems=problems.lines or ["[service]: missing (required table)"])
@@ -166,11 +168,12 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: Temp
                                     ("healthy_within_s", 2.0))}
     defects_env = problems.string(spec, "defects_env", where)
     prepare = parse_prepare(problems, spec, base, lambda key, value: scope.check(problems, key, value))
+    processes = parse_processes(problems, spec, base, lambda key, value: scope.check(problems, key, value))
     if command is None or url is None or health is None or cwd is None or restart is None:
         return None
     return Service(command=command, cwd=cwd, url=url, health=health, ready=ready, restart=restart,
                    allow_remote=allow_remote, env=MappingProxyType(env), headers=headers,
-                   defects_env=defects_env, prepare=prepare, **numbers)
+                   defects_env=defects_env, prepare=prepare, processes=processes, **numbers)
 
 
 def _command(problems: Problems, spec: Mapping[str, Any], scope: TemplateScope, cwd: Path | None

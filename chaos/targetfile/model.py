@@ -17,6 +17,7 @@ from typing import Any
 from chaos.answers import Answer
 from chaos.targetfile.guards import GuardSpec
 from chaos.targetfile.prepare import Prepare
+from chaos.targetfile.processes import ProcessSpec
 from chaos.upstream.stubs import Stub
 
 __all__ = [
@@ -96,6 +97,7 @@ class Service:
     headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
     defects_env: str | None = None    # env var listing defect switches to turn on (for `chaos matrix`)
     prepare: Prepare | None = None    # [service.prepare]: migrations and seeds, run before the first start
+    processes: Mapping[str, ProcessSpec] = field(default_factory=lambda: MappingProxyType({}))  # beside it
 
     @property
     def ready_or_health(self) -> str:

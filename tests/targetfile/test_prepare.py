@@ -85,7 +85,7 @@ def test_no_prepare_table_means_none_and_an_empty_one_takes_defaults(tmp_path: P
     ('[service.prepare]\ninputs = "seed.py"\n',
      "[service.prepare].inputs: expected a list of files or globs"),
     ('[service.prepare]\ntimeout_s = "10m"\n',
-     "[service.prepare].timeout_s: expected seconds > 0 (a number), got '10m'"),
+     "[service.prepare].timeout_s: expected seconds > 0 (a finite number), got '10m'"),
     ('[service.prepare]\ncommand = [["true"]]\n',
      "[service.prepare].command: unknown key; did you mean 'commands'?"),
     ('[service]\nprepare = "migrate"\n',

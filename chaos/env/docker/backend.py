@@ -91,6 +91,10 @@ class DockerBackend:
         if target.service.prepare is not None:
             raise ChaosError(f"{target.path}: [service.prepare] is not supported by the docker backend yet; "
                              "run this target with the local backend")
+        if target.service.processes:
+            names = ", ".join(f"[service.processes.{n}]" for n in target.service.processes)
+            raise ChaosError(f"{target.path}: {names}: extra processes are not supported by the docker "
+                             "backend yet; run this target with the local backend (--chaos-backend local)")
         client = self.client
         reaped = reap_orphaned_projects(client)
         mode = self.network or network_mode(client)
