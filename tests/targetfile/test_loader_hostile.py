@@ -235,7 +235,8 @@ def test_20000_problems_print_25_and_a_count_with_the_allowed_names_once(tmp_pat
     assert len(lines) == 1 + 25 + 1
     assert lines[0] == f"{tmp_path / 'chaos.toml'}: invalid target file:"
     assert lines[1] == ("  [service].k0: unknown key (allowed: allow_remote, command, cwd, defects_env, env, headers, "
-                        "health, healthy_within_s, prepare, processes, ready, restart, shutdown_grace_s, start_timeout_s, url)")
+                        "health, healthy_within_s, prepare, processes, ready, restart, shutdown_grace_s, "
+                        "start_timeout_s, url)")
     assert lines[2:26] == [f"  [service].k{i}: unknown key" for i in range(1, 25)]
     assert lines[-1] == "  ... and 19975 more problems"
     assert sum("allowed:" in p for p in error.problems) == 1
