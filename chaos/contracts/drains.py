@@ -28,8 +28,10 @@ def drains(
     not_ready: Answer | None,
     ready_probe: str = "ready",
     process: str = "sut",
+    serves_requests: bool = True,
 ) -> Verdict:
-    """Four parts, combined (worst wins):
+    """Four parts, combined (worst wins); for a process that `serves_requests=False` (a worker of the
+    service: its in-flight jobs are not observable from outside), the exit alone, the others SKIPPED:
 
     - `in_flight`: every request (of `in_flight_label`) started before `sigterm_ns` and still open
       at it answered `healthy` (INCONCLUSIVE if none was in flight: the fault did not bite);
@@ -50,6 +52,10 @@ def drains(
     exits = [e for e in timeline.events(ProcessExited) if e.process == process and e.at_ns >= sigterm_ns]
     exit_event = exits[0] if exits else None
     until_ns = exit_event.at_ns if exit_event is not None else timeline.last_ns()
+    if not serves_requests:
+        why = f"{process} serves no requests: its in-flight work is not observable, its exit is"
+        return combine([verdict("in_flight", Status.SKIPPED, f"not checked: {why}"),
+                        _exit(timeline, sigterm_ns, grace_s, process, exit_event)], contract="drains")
     parts = [
         _in_flight(timeline, sigterm_ns, in_flight_label, healthy),
         _exit(timeline, sigterm_ns, grace_s, process, exit_event),

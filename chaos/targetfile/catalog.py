@@ -233,10 +233,15 @@ _CATALOG = (
                                                 "SIGTERM and the exit (skipped without a readiness endpoint)"),
                 Check(name="refused", accepts="new connections after the SIGTERM answered or refused (a reset "
                                               "in the listen backlog is a refusal), none hung, at least one "
-                                              "refused before the exit")),
+                                              "refused before the exit"),
+                Check(name="service unaffected", accepts="when `process` names a worker of the service: the "
+                                                         "service answers healthy while the worker drains (of "
+                                                         "the worker, only the exit is judged)")),
         params=(_request("a request that stays in flight for slow_request_s", name="slow_request"),
                 _p("slow_request_s", _S, Role.SETTING, "how long slow_request takes", required=True),
-                _p("process", _PROC, Role.SUBJECT, "the process that gets the SIGTERM", default="service"),
+                _p("process", _PROC, Role.SUBJECT, "the process that gets the SIGTERM: the service, or one of "
+                   "[service.processes] (a worker: judged on its exit, and the service must keep serving)",
+                   default="service"),
                 _answer("healthy"), _answer("not_ready")),
     ),
     _contract(

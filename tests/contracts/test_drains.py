@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from support.answers import NOT_READY, NOT_READY_503, OK
-from support.histories import History
+from support.histories import History, ns
 
 from chaos.contracts import Status, drains
+from chaos.observe import ProcessExited
 
 
 def graceful() -> tuple[History, int]:
@@ -160,3 +161,22 @@ def test_without_a_readiness_endpoint_the_not_ready_part_is_skipped() -> None:
     assert verdict.status is Status.FAILED
     assert "1 of 2 requests 'slow' in flight at the SIGTERM at +2.000 s did not complete with status 200" \
         in verdict.summary
+
+
+def test_a_worker_is_judged_on_its_exit_alone() -> None:
+    """A process that serves no requests (a queue worker): its in-flight jobs are not observable,
+    so that part is SKIPPED and says so; its exit decides."""
+    h = History()
+    h.tl.append(ProcessExited(pid=77, exit_code=0, at_ns=ns(1.5), process="worker"))
+    verdict = drains(h.tl, sigterm_ns=ns(1.0), grace_s=5.0, process="worker", serves_requests=False,
+                     healthy=OK, not_ready=None)
+    assert verdict.status is Status.PASSED
+    assert [(p.contract, p.status) for p in verdict.parts] == [("in_flight", Status.SKIPPED), ("exit", Status.PASSED)]
+    assert "worker serves no requests" in verdict.parts[0].summary
+    h.tl.append(ProcessExited(pid=78, exit_code=0, at_ns=ns(2.0), process="sut"))   # not the worker's exit
+    late = History()
+    late.tl.append(ProcessExited(pid=77, exit_code=1, at_ns=ns(1.5), process="worker"))
+    failed = drains(late.tl, sigterm_ns=ns(1.0), grace_s=5.0, process="worker", serves_requests=False,
+                    healthy=OK, not_ready=None)
+    assert failed.status is Status.FAILED
+    assert "worker exited with code 1, not with code 0" in failed.summary
