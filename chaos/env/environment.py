@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Generic, Self, TypeVar
 
 from chaos.env.base import DependencyHandle, HttpUpstreamHandle, SutHandle
+from chaos.env.command_log import CommandLog
 from chaos.env.service import ServiceHandle
 from chaos.proxy.client import ToxiproxyClient
 from chaos.targetfile import DependencyKind, Target
@@ -66,6 +67,7 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
         self.dependencies: Mapping[str, DependencyHandle] = self._handles
         self.reaped: list[str] = []                  # what was reaped before this start (stale owners)
         self.startup_times: dict[str, float] = {}   # seconds per step, for bench/
+        self.command_log = CommandLog()   # commands run on a deployment (attach mode; empty otherwise)
         self._sut: SutT | None = None
         self._closers: list[tuple[str, Callable[[], None]]] = []
         self._closed = False
