@@ -13,7 +13,7 @@ import pytest
 
 from chaos.env.signals import SigtermAsInterrupt
 from chaos.experiment import Experiment
-from chaos.pytest_plugin import checkpoints, envfailure, fixtures, reporting, seeding
+from chaos.pytest_plugin import checkpoints, envfailure, fixtures, planning, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
 from chaos.pytest_plugin.settings import (
@@ -50,12 +50,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = config.stash[SETTINGS_KEY] = ChaosSettings.from_config(config)
     if settings.target_source != DEFAULT_TARGET_SOURCE:   # given explicitly: a broken one stops the run now
-        config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
+        target = config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
+        settings = config.stash[SETTINGS_KEY] = settings.for_target(target, config)
     config.stash[CLOSERS_KEY] = contextlib.ExitStack()
     config.pluginmanager.register(fixtures, "chaos.fixtures")
     config.pluginmanager.register(envfailure, "chaos.envfailure")   # a failed environment: one error
     config.pluginmanager.register(seeding, "chaos.seeding")   # the run seed: header, xdist workers
     config.pluginmanager.register(checkpoints, "chaos.checkpoints")   # stop conditions, --gameday
+    config.pluginmanager.register(planning, "chaos.planning")   # --chaos-plan; attach-mode skips
     reporting.install(config)   # journals, HTML report, terminal scorecard, JUnit properties
     sigterm = SigtermAsInterrupt()
     sigterm.install()

@@ -51,6 +51,7 @@ def chaos_target(pytestconfig: pytest.Config, chaos_settings: ChaosSettings) -> 
     loaded = pytestconfig.stash.get(TARGET_KEY, None)
     if loaded is None:   # the default target is loaded when an experiment first needs it
         loaded = pytestconfig.stash[TARGET_KEY] = load_target_or_usage_error(chaos_settings)
+        pytestconfig.stash[SETTINGS_KEY] = chaos_settings.for_target(loaded, pytestconfig)
     return loaded
 
 
@@ -63,7 +64,7 @@ def chaos_env_factory(
     the session, and also from `pytest_unconfigure` should the session be interrupted. If it cannot
     start, the first experiment that needs it errors with the reason and the rest are skipped."""
     worker = worker_id_of(pytestconfig)
-    backend = chaos_settings.backend
+    backend = pytestconfig.stash[SETTINGS_KEY].backend   # as the target decided (attach, for an [attach] table)
     try:
         env = start_environment(
             backend, chaos_target, worker_id=worker, sut_env=chaos_settings.sut_env,

@@ -237,9 +237,11 @@ def _service(problems: Problems, table: Mapping[str, Any], commands: _CommandRea
             Action.STOP in found and Action.START in found):
         problems.add("[service].restart", "'always' restarts the service before every experiment: declare "
                                           "[attach.service].restart (or stop and start)")
-    if Action.EXIT_CODE in found and Action.PID not in found:
-        problems.add(f"{where}.exit_code", "needs a pid command too: the exit is seen when the identity it "
-                                           "prints changes or goes away")
+    if (Action.PID in found) != (Action.EXIT_CODE in found):
+        have, missing = (Action.PID, Action.EXIT_CODE) if Action.PID in found else (Action.EXIT_CODE, Action.PID)
+        problems.add(f"{where}.{have.value}", f"needs {missing.value} too: the suite watches the service through "
+                                              "both (an exit is seen when the identity pid prints changes or goes "
+                                              "away, and exit_code says how that run ended)")
     return AttachedService(commands=MappingProxyType(found),
                            ready_timeout_s=problems.positive_number(spec, "ready_timeout_s", where, default=ready_s))
 
