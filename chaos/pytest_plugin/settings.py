@@ -16,8 +16,8 @@ from chaos.gameday.controller import MAX_EXPERIMENT_S
 from chaos.targetfile import CONTRACTS, Target, load_target
 from chaos.targetfile.attach import Action
 
-__all__ = ["ATTACH_REFUSES_XDIST", "DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY",
-           "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
+__all__ = ["ATTACH_REFUSES_XDIST", "DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY",
+           "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
 
 BACKENDS = ("local", "docker", "attach")
 DEFAULT_TARGET_SOURCE = "default (the reference service)"
