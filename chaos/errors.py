@@ -217,7 +217,8 @@ class CommandFailed(ChaosError):
         else:
             how = f"exited with code {exit_code} after {duration_s:.1f} s"
         last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
-        super().__init__(f"{what}: `{command}` {how}" + (f": {last[:300]}" if last else ""))
+        self.detail = f"`{command}` {how}" + (f": {last[:300]}" if last else "")
+        super().__init__(f"{what}: {self.detail}")
 
 
 class CommandNotDeclared(ChaosError):

@@ -15,6 +15,7 @@ from chaos.env.signals import SigtermAsInterrupt
 from chaos.experiment import Experiment
 from chaos.pytest_plugin import checkpoints, envfailure, fixtures, planning, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
+from chaos.pytest_plugin.planning import attach_header
 from chaos.pytest_plugin.options import add_options
 from chaos.pytest_plugin.settings import (
     DEFAULT_TARGET_SOURCE,
@@ -85,6 +86,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     target = config.stash.get(TARGET_KEY, None)
     digest = f", sha256 {target.sha256[:12]}" if target is not None else ""
     lines = [f"chaos: backend={settings.backend}, target={settings.target_path} ({settings.target_source}{digest})"]
+    if target is not None and target.attach is not None:
+        lines.extend(attach_header(target))
     if settings.sut_env:
         mask = SecretMask(target.secrets if target is not None else ())
         lines.append("chaos: service env from --chaos-sut-env: "

@@ -17,7 +17,7 @@ from chaos.proxy.client import ProxyInfo, ToxiproxyClient
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, load_target_or_usage_error
 from chaos.targetfile import Target
 
-__all__ = ["pytest_runtest_setup", "pytest_runtestloop"]
+__all__ = ["attach_header", "pytest_runtest_setup", "pytest_runtestloop"]
 
 _READ_TIMEOUT_S = 3.0
 
@@ -66,6 +66,23 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
         else:
             print(line)
     return True
+
+
+def attach_header(target: Target) -> list[str]:
+    """The report header of an attached run: what it touches, the load it sends, what stops it."""
+    assert target.attach is not None
+    guards = target.guards
+    stops = [name for name, on in (("error_rate", guards.error_rate is not None),
+                                   ("readiness", guards.readiness is not None)) if on]
+    stops += [f"probe {p.name}" for p in guards.probes]
+    return [
+        f"chaos: attach mode: the service at {target.service.url}, faults through the Toxiproxy at "
+        f"{target.attach.toxiproxy_url or '(none)'} and the target's commands (each bounded by its timeout); "
+        "the suite starts nothing",
+        f"chaos: load: at most {target.load.rate_per_s:g} requests/s per experiment ([load].rate_per_s), each "
+        "experiment's load ending within its bound; --chaos-plan lists every fault, hold and load",
+        f"chaos: stop conditions: {', '.join(stops) or 'none declared'}",
+    ]
 
 
 def _read_proxies(target: Target) -> tuple[dict[str, ProxyInfo] | None, str]:
