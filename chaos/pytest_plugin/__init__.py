@@ -15,8 +15,8 @@ from chaos.env.signals import SigtermAsInterrupt
 from chaos.experiment import Experiment
 from chaos.pytest_plugin import checkpoints, envfailure, fixtures, planning, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
-from chaos.pytest_plugin.planning import attach_header
 from chaos.pytest_plugin.options import add_options
+from chaos.pytest_plugin.planning import attach_header
 from chaos.pytest_plugin.settings import (
     DEFAULT_TARGET_SOURCE,
     SETTINGS_KEY,
