@@ -172,8 +172,8 @@ def _standalone_proxy(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     ready = directory / "proxy.ready"
     with (directory / "proxy.log").open("ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "chaos", "proxy", "--host", "127.0.0.1", "--port", "0",
-                                 "--metrics", "--ready-file", str(ready)], start_new_session=True, stdout=log, stderr=log,
-                                cwd=ROOT)
+                                 "--metrics", "--ready-file", str(ready)], start_new_session=True, stdout=log,
+                                stderr=log, cwd=ROOT)
     wait_until(lambda: ready.is_file() or proc.poll() is not None, timeout_s=20, what="chaos proxy ready")
     if proc.poll() is not None:
         raise RuntimeError(f"chaos proxy exited at start: {(directory / 'proxy.log').read_text()[-2000:]}")
