@@ -25,6 +25,7 @@ into values; `chaos.env.attach` runs them.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import shlex
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from chaos.targetfile._addresses import check_url, is_loopback
-from chaos.targetfile._fields import Problems, describe
+from chaos.targetfile._fields import Problems, describe, describe_key
 from chaos.targetfile._templating import TemplateScope
 from chaos.targetfile.guards import GuardSpec
 from chaos.targetfile.model import Dependency, DependencyKind, RestartRule
@@ -251,8 +252,10 @@ def _dependencies(problems: Problems, table: Mapping[str, Any], commands: _Comma
     named = problems.table(table, "dependencies", "[attach]") or {}
     for name in named:
         if name not in deps:
-            problems.add(f"[attach.dependencies.{describe(name)}]",
-                         f"no such dependency (declared in [dependencies]: {', '.join(deps) or 'none'})")
+            close = difflib.get_close_matches(str(name), list(deps), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.add(f"[attach.dependencies.{describe_key(name)}]",
+                         f"no such dependency{hint} (declared in [dependencies]: {', '.join(deps) or 'none'})")
     found: dict[str, AttachedDependency] = {}
     for name, dep in deps.items():
         where = f"[attach.dependencies.{name}]"
