@@ -129,6 +129,25 @@ control_url = "{http_url(Endpoint(host='127.0.0.1', port=self.ports['external'])
         path.write_text(text)
         return path
 
+    def ensure_healthy(self) -> None:
+        """Before a test: every part running, the proxies clean and enabled (what a test left, repaired)."""
+        for component in ("postgres", "redis", "external", "sut"):
+            if self.pid(component) is None:
+                self.ctl(component, "start")
+        with ToxiproxyClient(self.proxy_url) as client:
+            for name, info in client.proxies().items():
+                for toxic in info.toxics:
+                    client.delete_toxic(name, toxic.name)
+                if not info.enabled or not info.accepting:
+                    client.update_proxy(name, enabled=True, accept=True)
+        self.wait_healthy()
+
+    def proxy_state(self) -> dict[str, tuple[object, ...]]:
+        """Each proxy's listener, upstream, switch and toxics, as the Toxiproxy reports them."""
+        with ToxiproxyClient(self.proxy_url) as client:
+            return {name: (i.listen, i.upstream, i.enabled, i.accepting, tuple(t.name for t in i.toxics), i.leases)
+                    for name, i in client.proxies().items()}
+
     def close(self) -> None:
         """Stop it all (ctl.sh, then SIGKILL by PID for anything started here that survived)."""
         with contextlib.suppress(subprocess.TimeoutExpired, OSError):
