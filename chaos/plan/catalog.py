@@ -58,7 +58,7 @@ _PLANS = (
     ),
     ExperimentPlan(
         experiment="test_readiness_flips_while_the_db_is_unreachable", contract="readiness",
-        load=(LoadStep(request="health", note="probes of health and ready every 0.1 s"),),
+        load=(LoadStep(request="health", probes_only=True, note="health and ready, every 0.1 s; no other load"),),
         faults=(FaultStep(fault="unreachable({dep})", via=Via.PROXY,
                           does="disable {dep}'s proxy: connections refused, live ones closed",
                           hold=lambda c: allowance(c.seconds("flip_within_s")) + 1.0,
@@ -100,7 +100,7 @@ _PLANS = (
     ExperimentPlan(
         experiment="test_slow_external_api_is_cut_off_by_the_timeout", contract="external_timeout",
         load=(LoadStep(request="request", rate_per_s=10),),
-        faults=(_upstream("{dep} answers after hold_for(timeout_s) (slower than the timeout)",
+        faults=(_upstream("{dep} answers, slower than the service's timeout_s",
                           lambda c: hold_for(c.seconds("timeout_s"))),),
     ),
     ExperimentPlan(

@@ -56,6 +56,7 @@ class LoadStep:
     count: Count | None = None
     at_once: bool = False
     model: str = "open"
+    probes_only: bool = False                   # no load: the probes (health, ready) every `probe_interval_s`
     note: str = ""
 
 

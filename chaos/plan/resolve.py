@@ -105,6 +105,8 @@ def _request_text(key: str, target: Target, spec: ContractSpec) -> str:
 
 def _load_line(step: LoadStep, target: Target, spec: ContractSpec, bound_s: float) -> str:
     request = _request_text(step.request, target, spec)
+    if step.probes_only:
+        return f"probes only, until the experiment ends ({step.note})"
     if step.count is not None:
         n = step.count(spec)
         how = "at once" if step.at_once else ("in flight together (closed model)" if step.model == "closed"
