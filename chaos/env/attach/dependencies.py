@@ -74,6 +74,11 @@ class AttachDependency:
                               commands=spec.commands, runner=runner)
         self._paused = False
 
+    @property
+    def label(self) -> str:
+        """ "redis", or "postgres orders" when the name does not say the kind."""
+        return self.name if self.name == self.kind else f"{self.kind} {self.name}"
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name}, proxy {self.proxy_name}, upstream {self.direct.address})"
 
@@ -169,7 +174,7 @@ class AttachDependency:
         repairs: list[str] = []
         if self._paused:
             self.resume()
-            repairs.append(f"resumed {self.kind} {self.name} (the suite had paused it)")
+            repairs.append(f"resumed {self.label} (the suite had paused it)")
         if not self.is_running():
             if not self.part.declares(Action.START, Action.RESTART):
                 raise DependencyStartTimeout(
@@ -181,7 +186,7 @@ class AttachDependency:
             else:
                 self.part.run(Action.RESTART, f"restart {self.name}", needed_for=f"restart {self.name}")
             self.wait_ready()
-            repairs.append(f"started {self.kind} {self.name} again (it did not answer its readiness check)")
+            repairs.append(f"started {self.label} again (it did not answer its readiness check)")
         return repairs
 
     def close(self) -> None:
