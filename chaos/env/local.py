@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chaos.env._server import LocalServer
-from chaos.env.environment import EnvironmentBase, make_workdir
+from chaos.env.environment import EnvironmentBase, make_workdir, refuse_attached
 from chaos.env.healing import ProxySpec, heal_environment
 from chaos.env.ports import free_port
 from chaos.env.postgres import LocalPostgres
@@ -77,6 +77,7 @@ class LocalBackend:
         whatever was started is closed before the error propagates. `workdir` (created if missing)
         is removed by close(), like the temp dir used when none is given.
         """
+        refuse_attached(target, backend="local")
         reaped = self.registry.reap_stale()
         workdir = make_workdir(workdir, prefix=f"chaos-{worker_id}-")
         if os.geteuid() == 0:
