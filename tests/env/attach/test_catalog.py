@@ -18,6 +18,7 @@ from support.deployment import ADMIN_ENV, ADMIN_PASSWORD, Deployment
 from support.envs import sut_environ
 
 from chaos.plan import PLANS
+from chaos.report import schema_problems
 from chaos.sensitivity import CellSpec, Outcome, render_cell, run_cell
 from chaos.targetfile import load_target
 
@@ -35,6 +36,7 @@ def check_journals(report: Path, deployment: Deployment, contract: str) -> None:
         text = path.read_text()
         assert ADMIN_PASSWORD not in text, path
         data = json.loads(text)
+        assert schema_problems(data) == [], path.name
         assert (data["mode"], data["backend"], data["toxiproxy_url"]) == ("attach", "attach", deployment.proxy_url)
         plan = PLANS[data["experiment"]["name"].partition("[")[0]]
         dependency = data["contract"]["params"].get("dependency", "?")

@@ -13,6 +13,8 @@ from typing import Any
 
 from support.deployment import ROOT, Deployment
 
+from chaos.report import journal_from_data, journal_to_data, schema_problems
+
 NESTED = '''
 from chaos.faults import DependencyStopped, ToxicFault
 
@@ -71,6 +73,11 @@ def test_a_failing_command_aborts_and_heals_every_fault_in_place(deployment: Dep
     assert stopped["revert_steps"] == ["start redis"]
     assert latency["revert_steps"][-1] == "remove toxic chaos_latency_downstream from postgres"
     assert "healed at once: the experiment was aborted by command stop redis" in latency["notes"]
+    assert schema_problems(data) == []
+    assert journal_to_data(journal_from_data(data)) == data      # mode, Toxiproxy and commands round-trip
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "mode <b>attach</b>" in page and "Commands run on the deployment" in page
+    assert '<tr class="command failed" data-exit-code="3">' in page and "<code>./ctl.sh redis fail</code>" in page
     assert deployment.pids() == pids
     assert deployment.proxy_state() == proxies
 
