@@ -23,6 +23,7 @@ from chaos.pytest_plugin.backends import start_environment
 from chaos.pytest_plugin.envfailure import remember_failure
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
+from chaos.report.masking import SecretMask
 from chaos.targetfile import ContractSpec, Target
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def chaos_env_factory(
             workdir=tmp_path_factory.mktemp(f"env-{worker}"),
         )
     except ChaosError as exc:
-        failed = pytest.fail.Exception(f"could not start the {backend} environment: {exc}", pytrace=False)
+        shown = SecretMask(chaos_target.secrets).text(str(exc))   # an attach command line may hold a secret
+        failed = pytest.fail.Exception(f"could not start the {backend} environment: {shown}", pytrace=False)
         remember_failure(pytestconfig, failed)
         raise failed from None
     except Exception as exc:   # a bug of ours: its traceback, but once too
@@ -92,7 +94,8 @@ def chaos_env(chaos_env_factory: Environment) -> Environment:
     try:
         chaos_env_factory.heal()
     except ChaosError as exc:
-        pytest.fail(f"could not heal the environment before the experiment: {exc}", pytrace=False)
+        shown = SecretMask(chaos_env_factory.target.secrets).text(str(exc))
+        pytest.fail(f"could not heal the environment before the experiment: {shown}", pytrace=False)
     return chaos_env_factory
 
 
