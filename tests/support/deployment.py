@@ -33,7 +33,7 @@ from chaos.env.tools import find_postgres, find_redis_server, postgres_run_as
 from chaos.env.urls import http_url, postgres_url, redis_url
 from chaos.proxy import ToxiproxyClient
 from chaos.targetfile import Dependency, DependencyKind, load_target, render
-from chaos.waiting import wait_until
+from chaos.waiting import WaitTimeout, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CTL = Path(__file__).parent / "deploy" / "ctl.sh"
@@ -140,7 +140,12 @@ control_url = "{http_url(Endpoint(host='127.0.0.1', port=self.ports['external'])
                     client.delete_toxic(name, toxic.name)
                 if not info.enabled or not info.accepting:
                     client.update_proxy(name, enabled=True, accept=True)
-        self.wait_healthy()
+        try:
+            self.wait_healthy(timeout_s=20.0)
+        except WaitTimeout:   # a run that died with a defect switched on: the healthy service again
+            subprocess.run([str(self.dir / "ctl.sh"), "sut", "redeploy"], capture_output=True, timeout=90,
+                           check=False, cwd=self.dir, env={**os.environ, "SUT_DEFECTS": ""})
+            self.wait_healthy()
 
     def proxy_state(self) -> dict[str, tuple[object, ...]]:
         """Each proxy's listener, upstream, switch and toxics, as the Toxiproxy reports them."""

@@ -142,6 +142,14 @@ class AttachEnvironment(EnvironmentBase[AttachPostgres, AttachRedis, AttachUpstr
         """Back to the baseline: the suite's toxics removed, proxies enabled and accepting, paused or
         down dependencies resumed or started, the fake APIs reset, the service resumed, started and
         ready. Returns what had to be repaired (for the journal)."""
+        repairs = self._heal_around_service()
+        sut = self.attached_sut
+        repairs.extend(sut.recover())
+        sut.wait_ready()
+        return repairs
+
+    def _heal_around_service(self) -> list[str]:
+        """heal() but the service: dependencies, then their proxies, then the fake APIs' behaviour."""
         repairs: list[str] = []
         for dep in self._deps.values():
             repairs.extend(dep.recover())
@@ -154,9 +162,6 @@ class AttachEnvironment(EnvironmentBase[AttachPostgres, AttachRedis, AttachUpstr
                 if wanted and dep.control.stubs() != wanted:
                     dep.control.set_stubs(wanted)
                     repairs.append(f"restored the {len(wanted)} stubs of the fake API {name}")
-        sut = self.attached_sut
-        repairs.extend(sut.recover())
-        sut.wait_ready()
         return repairs
 
     def _heal_proxies(self) -> list[str]:
@@ -179,11 +184,15 @@ class AttachEnvironment(EnvironmentBase[AttachPostgres, AttachRedis, AttachUpstr
         return repairs
 
     def _restore(self) -> None:
-        """At close: nothing of the suite's left on the deployment, and its own settings back."""
-        self.heal()
+        """At close: the deployment's own settings back first (a defect switched on may be what keeps
+        the service from being healthy: a leaked pool), then nothing of the suite's left on it."""
         if self._redeployed:
-            self.attached_sut.redeploy(dict.fromkeys(self._redeployed, ""))
-            self._redeployed = {}
+            switches, self._redeployed = self._redeployed, {}
+            try:
+                self._heal_around_service()
+            finally:
+                self.attached_sut.redeploy(dict.fromkeys(switches, ""))
+        self.heal()
 
 
 if TYPE_CHECKING:   # mypy proves, on every run, that the attach backend implements the protocols

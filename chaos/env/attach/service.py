@@ -50,6 +50,7 @@ class AttachSut(ServiceHandle):
         self._exit: int | None = None          # how the last watched instance ended (None: it runs)
         self._last_signal: signal.Signals | None = None
         self._watch_error: ChaosError | None = None
+        self._generation = 0                   # one per instance started: a late watcher's answer is dropped
         self._watch_until = 0.0
         self._watcher: threading.Thread | None = None
         self._state = threading.Lock()
@@ -189,6 +190,7 @@ class AttachSut(ServiceHandle):
     def _started(self) -> None:
         """A new instance runs (after a start, restart or redeploy): forget the last exit, wait ready."""
         with self._state:
+            self._generation += 1
             self._exit = None
             self._identity = None
             self._last_signal = None
@@ -214,18 +216,20 @@ class AttachSut(ServiceHandle):
             with self._state:
                 if time.monotonic() >= self._watch_until or self._exit is not None:
                     return
-                known = self._identity
+                known, generation = self._identity, self._generation
             try:
                 now = self.part.query_pid()
                 if known is not None and now != known:
                     code = self._ended_with()
                     if code is not None:
                         with self._state:
-                            self._exit = code
+                            if generation == self._generation:   # not an instance started meanwhile
+                                self._exit = code
                         return
                 elif known is None and now is not None:
                     with self._state:
-                        self._identity = now
+                        if generation == self._generation:
+                            self._identity = now
             except ChaosError as exc:
                 with self._state:
                     self._watch_error = exc
