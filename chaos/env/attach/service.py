@@ -126,12 +126,13 @@ class AttachSut(ServiceHandle):
             time.sleep(0.02)
 
     def restart(self, *, extra_env: Mapping[str, str] | None = None) -> None:
-        """The restart command (or stop, then start); with a different `extra_env`, the redeploy
-        command with it in its environment. Then wait until ready."""
+        """The restart command (or stop, then start), then wait until ready. With an `extra_env` that
+        changes what is switched on, the redeploy command instead, with the switches redeployed so far
+        and `extra_env` on top (a plain restart keeps what `--chaos-sut-env` redeployed)."""
         with self._lock:
-            extra = dict(extra_env or {})
-            if extra != self._extra_env:
-                self.redeploy(extra)
+            wanted = {**self._extra_env, **(extra_env or {})}
+            if extra_env and wanted != self._extra_env:
+                self.redeploy(wanted)
                 return
             if self.part.declares(Action.RESTART):
                 self.part.run(Action.RESTART, "restart the service", needed_for="restart the service")
