@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chaos.sensitivity import Cell, Matrix, plan, render_cell, render_matrix, run_matrix
+from chaos.sensitivity import Cell, Matrix, plan, render_cell, render_matrix, run_matrix, workers_for
 from chaos.targetfile import load_target
 
 __all__ = ["register"]
@@ -34,21 +34,17 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("chaos matrix: --repeat and --workers must be at least 1")
     target = load_target(args.target)
     specs = plan(target, args.contract)
-    workers = args.workers
-    if target.attached and workers != 1:
-        print("chaos matrix: an attached target is one deployment, which parallel runs would fault at once: "
-              "its cells run one at a time (-j 1)", flush=True)
-        workers = 1
     experiments = Path(args.experiments)
     false_alarms = misses = 0
     started = time.monotonic()
     for k in range(1, args.repeat + 1):
+        workers = workers_for(target, args.workers)   # one for an attached target: one deployment
         print(f"== run {k}/{args.repeat}: {len(specs)} cells, {workers} at a time", flush=True)
 
         def progress(cell: Cell) -> None:
             print(render_cell(cell), flush=True)
 
-        matrix: Matrix = run_matrix(specs, target=target, experiments=experiments, workers=workers,
+        matrix: Matrix = run_matrix(specs, target=target, experiments=experiments, workers=args.workers,
                                     progress=progress if args.verbose else None)
         print(render_matrix(matrix, verbose=args.verbose), flush=True)
         false_alarms += matrix.false_alarms
