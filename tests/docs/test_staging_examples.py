@@ -38,7 +38,8 @@ def test_the_doubled_braces_reach_kubectl_and_docker_as_single_ones(tmp_path: Pa
     (tmp_path / "compose.toml").write_text(compose)
     k8s = load_target(tmp_path / "k8s.toml", environ=ENV).attach
     docker = load_target(tmp_path / "compose.toml", environ=ENV).attach
-    assert k8s is not None and docker is not None
+    assert k8s is not None
+    assert docker is not None
     exit_code = k8s.service.commands[Action.EXIT_CODE].display()
     assert "jsonpath='{.items[0].status.containerStatuses[?(@.name==\"app\")].lastState.terminated.exitCode}'" \
         in exit_code

@@ -70,4 +70,5 @@ def test_attached_experiments_pass_healthy_and_fail_on_their_defect(contract: st
         assert all(r.message.startswith("FAILED: ") and ":" in r.message[len("FAILED: "):] for r in failed)
         check_journals(report, deployment, contract)
         sut = deployment.pid("sut")    # the run redeployed the healthy service when it ended
-        assert sut is not None and sut_environ(sut)["SUT_DEFECTS"] == ""
+        assert sut is not None
+        assert sut_environ(sut)["SUT_DEFECTS"] == ""

@@ -76,8 +76,10 @@ def test_a_failing_command_aborts_and_heals_every_fault_in_place(deployment: Dep
     assert schema_problems(data) == []
     assert journal_to_data(journal_from_data(data)) == data      # mode, Toxiproxy and commands round-trip
     page = (tmp_path / "report" / "index.html").read_text()
-    assert "mode <b>attach</b>" in page and "Commands run on the deployment" in page
-    assert '<tr class="command failed" data-exit-code="3">' in page and "<code>./ctl.sh redis fail</code>" in page
+    assert "mode <b>attach</b>" in page
+    assert "Commands run on the deployment" in page
+    assert '<tr class="command failed" data-exit-code="3">' in page
+    assert "<code>./ctl.sh redis fail</code>" in page
     assert deployment.pids() == pids
     assert deployment.proxy_state() == proxies
 
