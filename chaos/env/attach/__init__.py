@@ -4,6 +4,7 @@
     service.py       AttachSut: the service's URL, its commands, an exit watcher over pid/exit_code
     dependencies.py  the dependency handles: proxy, admin access (DSN, URL, control API), commands
     commands.py      CommandRunner: each declared command bounded, recorded and masked
+    watchdog.py      a command fault's repair, armed before it and run should the runner die
 """
 
 from chaos.env.attach.environment import AttachBackend as AttachBackend

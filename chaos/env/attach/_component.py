@@ -73,6 +73,21 @@ class Component:
         else:
             self.run(Action.SIGNAL, f"signal {signal_name(sig)} to {whom}", needed_for=f"send {what}", sig=sig)
 
+    def arm(self, *repairs: Action, what: str, sig: signal.Signals | None = None) -> None:
+        """Before a change that only a command can undo: should the runner die, the watchdog runs the
+        first declared of `repairs` (with `sig` for a signal command). Nothing declared: nothing armed."""
+        watchdog = self.runner.watchdog
+        command = next((self.commands[a] for a in repairs if a in self.commands), None)
+        if watchdog is None or command is None:
+            return
+        signal_arg = signal_name(sig) if command.action is Action.SIGNAL and sig is not None else None
+        watchdog.arm(self.component, command.argv(signal=signal_arg), what=what, timeout_s=command.timeout_s)
+
+    def disarm(self) -> None:
+        """The component is back: nothing for the watchdog to repair."""
+        if self.runner.watchdog is not None:
+            self.runner.watchdog.disarm(self.component)
+
     def query_pid(self) -> int | None:
         """The identity the pid command prints (None: nothing declared, or not running). A command that
         exits non-zero means "not running"; one that times out or cannot run raises CommandFailed."""

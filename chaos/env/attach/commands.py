@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from chaos.env.attach.watchdog import WatchdogClient
 from chaos.env.command_log import CommandLog, CommandRun
 from chaos.env.process import ManagedProcess
 from chaos.errors import CommandFailed, CommandNotRunnable
@@ -47,6 +48,7 @@ class CommandRunner:
         self.cwd = cwd
         self.workdir = workdir
         self.environ = dict(os.environ if environ is None else environ)
+        self.watchdog: WatchdogClient | None = None   # runs armed repairs should the runner die
 
     def run(self, command: Command, *, what: str, component: str, signal: str | None = None,
             extra_env: Mapping[str, str] | None = None, check: bool = True) -> CommandResult:

@@ -131,15 +131,18 @@ class AttachDependency:
 
     def restart(self) -> None:
         if self.part.declares(Action.RESTART):
+            self._arm_start()
             self.part.run(Action.RESTART, f"restart {self.name}", needed_for=f"restart {self.name}")
             self._paused = False
             self.wait_ready()
+            self.part.disarm()
             return
         self.stop()
         self.start()
 
     def stop(self) -> None:
         before = self.pid()
+        self._arm_start()
         self.part.run(Action.STOP, f"stop {self.name}", needed_for=f"stop {self.name}")
         self._paused = False
         self._wait_down(before)
@@ -151,23 +154,31 @@ class AttachDependency:
                 return
         self.part.run(Action.START, f"start {self.name}", needed_for=f"start {self.name}")
         self.wait_ready()
+        self.part.disarm()
 
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
         before = self.pid()
         if self._paused and sig is not signal.SIGKILL:
             self.resume()   # a frozen process would not act on the signal
+        if sig in FATAL_SIGNALS:
+            self._arm_start()
         self.part.deliver(sig, whom=self.name)
         if sig in FATAL_SIGNALS:
             self._paused = False
             self._wait_down(before)
 
     def pause(self) -> None:
+        self.part.arm(Action.RESUME, Action.SIGNAL, what=f"resume {self.name}", sig=signal.SIGCONT)
         self.part.deliver(signal.SIGSTOP, whom=self.name)
         self._paused = True
 
     def resume(self) -> None:
         self.part.deliver(signal.SIGCONT, whom=self.name)
         self._paused = False
+        self.part.disarm()
+
+    def _arm_start(self) -> None:
+        self.part.arm(Action.START, Action.RESTART, what=f"start {self.name}")
 
     def recover(self) -> list[str]:
         """heal()'s step: resume it if the suite paused it, start it if it does not answer."""
@@ -187,6 +198,7 @@ class AttachDependency:
                 self.part.run(Action.RESTART, f"restart {self.name}", needed_for=f"restart {self.name}")
             self.wait_ready()
             repairs.append(f"started {self.label} again (it did not answer its readiness check)")
+        self.part.disarm()
         return repairs
 
     def close(self) -> None:

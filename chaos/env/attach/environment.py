@@ -25,6 +25,7 @@ from chaos.env.attach.dependencies import (
     attach_dependency,
 )
 from chaos.env.attach.service import AttachSut
+from chaos.env.attach.watchdog import WatchdogClient
 from chaos.env.base import HttpUpstreamHandle
 from chaos.env.environment import EnvironmentBase, make_workdir
 from chaos.errors import ChaosError, CommandNotDeclared, ToxiproxyApiError
@@ -96,6 +97,10 @@ class AttachEnvironment(EnvironmentBase[AttachPostgres, AttachRedis, AttachUpstr
     def attach(self, sut_env: Mapping[str, str]) -> None:
         """Check the deployment against the target, heal leftovers, switch `sut_env` on (redeploy)."""
         target = self.target
+        watchdog = WatchdogClient(log_path=self.workdir / "watchdog.log", cwd=target.target_dir,
+                                  environ=self.runner.environ, secrets=target.secrets)
+        self.runner.watchdog = watchdog
+        self._on_close("the watchdog", watchdog.close)   # closed last: the restore below may need it
         if target.dependencies:
             self._attach_proxies()
         sut = AttachSut(service=target.service, spec=self.spec.service, runner=self.runner)

@@ -101,11 +101,15 @@ class AttachSut(ServiceHandle):
                 self._require_watch(f"send {sig.name} to the service and see how it exits")
                 with self._state:
                     self._last_signal = sig
+                self.part.arm(Action.START, Action.RESTART, what="start the service")
+            elif sig is signal.SIGSTOP:
+                self.part.arm(Action.RESUME, Action.SIGNAL, what="resume the service", sig=signal.SIGCONT)
             self.part.deliver(sig, whom="the service")
             if sig is signal.SIGSTOP:
                 self._paused = True
             elif sig is signal.SIGCONT:
                 self._paused = False
+                self.part.disarm()
 
     def exit_code(self) -> int | None:
         """How the watched instance ended, or None while it runs (as last seen: never blocks)."""
@@ -199,6 +203,7 @@ class AttachSut(ServiceHandle):
         self.wait_ready()
         if self.part.declares(Action.PID):
             self.pid()
+        self.part.disarm()
 
     def _keep_watching(self) -> None:
         if not self.part.declares(Action.PID, Action.EXIT_CODE):
