@@ -297,17 +297,8 @@ def _check_admin(problems: Problems, key: str, kind: DependencyKind, value: str,
     if kind is DependencyKind.HTTP:
         return check_url(problems, key, value, allow_remote=allow_remote)
     if kind is DependencyKind.REDIS:
-        try:
-            parts = urlsplit(value)
-            host = parts.hostname
-            _ = parts.port
-        except ValueError as exc:
-            problems.add(key, f"not a valid URL ({exc})")
-            return False
-        if parts.scheme not in ("redis", "rediss") or not host:
-            problems.add(key, "expected redis://host:port/db")
-            return False
-        return _loopback_or_allowed(problems, key, host, allow_remote=allow_remote)
+        return check_url(problems, key, value, allow_remote=allow_remote, schemes=("redis", "rediss"),
+                         shown="the admin URL")   # it may hold a password: never quoted
     import psycopg
 
     try:

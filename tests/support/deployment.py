@@ -187,6 +187,21 @@ logs = "./ctl.sh sut logs"
 """
 
 
+def processes(*, parent: int | None = None, session: int | None = None) -> list[int]:
+    """Live processes (zombies excluded) whose parent, or whose session, is the one given."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and (parent is None or int(fields[1]) == parent) and (
+                    session is None or int(fields[3]) == session):
+                found.append(int(entry.name))
+    return found
+
+
 def _dependency_commands() -> str:
     actions = ("start", "stop", "restart", "kill", "pause", "resume", "pid")
     return "\n".join(f'{a} = "./ctl.sh {{name}} {a}"' for a in actions) + '\nsignal = "./ctl.sh {name} signal {signal}"'

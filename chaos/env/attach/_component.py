@@ -10,13 +10,14 @@ experiment, never a half-done fault.
 from __future__ import annotations
 
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chaos.env.attach.commands import CommandResult, CommandRunner
-from chaos.errors import CommandFailed, CommandNotDeclared
+from chaos.errors import CommandFailed, CommandNotDeclared, DependencyStartTimeout
 from chaos.targetfile.attach import Action, Command
+from chaos.waiting import WaitTimeout, wait_until
 
-__all__ = ["Component", "parse_exit_code", "parse_identity", "signal_name"]
+__all__ = ["Component", "parse_exit_code", "parse_identity", "signal_name", "wait_ready"]
 
 
 def signal_name(sig: signal.Signals) -> str:
@@ -40,6 +41,14 @@ def parse_exit_code(output: str) -> int | None:
     if code is not None and 128 < code <= 128 + 64:
         return -(code - 128)
     return code
+
+
+def wait_ready(check: Callable[[], bool], *, timeout_s: float, name: str) -> None:
+    """Poll `check` every 0.1 s until it holds; DependencyStartTimeout naming `name` after `timeout_s`."""
+    try:
+        wait_until(check, timeout_s=timeout_s, interval_s=0.1, what=f"{name} ready")
+    except WaitTimeout as exc:
+        raise DependencyStartTimeout(name=name, timeout_s=timeout_s, last_error=exc.last_error) from None
 
 
 class Component:

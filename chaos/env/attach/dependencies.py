@@ -24,7 +24,7 @@ from typing import Final
 import psycopg
 import redis as redis_py
 
-from chaos.env.attach._component import Component
+from chaos.env.attach._component import Component, wait_ready
 from chaos.env.attach.commands import CommandRunner
 from chaos.env.base import Endpoint
 from chaos.env.postgres_admin import ADMIN_APPLICATION_NAME, PostgresAdmin
@@ -103,12 +103,8 @@ class AttachDependency:
             return False
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
-        timeout = timeout_s or self.spec.ready_timeout_s
-        try:
-            wait_until(self._check_ready, timeout_s=timeout, interval_s=0.1, what=f"{self.kind} {self.name} ready")
-        except WaitTimeout as exc:
-            raise DependencyStartTimeout(name=f"{self.kind} {self.name} (attached)", timeout_s=timeout,
-                                         last_error=exc.last_error) from None
+        wait_ready(self._check_ready, timeout_s=timeout_s or self.spec.ready_timeout_s,
+                   name=f"{self.label} (attached)")
 
     def _wait_down(self, pid_before: int | None) -> None:
         """Bounded: until it no longer answers, or its identity changed (it was replaced)."""

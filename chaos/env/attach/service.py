@@ -18,13 +18,12 @@ from typing import Final
 
 import httpx
 
-from chaos.env.attach._component import Component, parse_exit_code
+from chaos.env.attach._component import Component, parse_exit_code, wait_ready
 from chaos.env.attach.commands import CommandRunner
 from chaos.env.service import ServiceHandle
-from chaos.errors import ChaosError, CommandNotDeclared, DependencyStartTimeout
+from chaos.errors import ChaosError, CommandNotDeclared
 from chaos.targetfile import Service
 from chaos.targetfile.attach import Action, AttachedService
-from chaos.waiting import WaitTimeout, wait_until
 
 __all__ = ["WATCH_INTERVAL_S", "AttachSut"]
 
@@ -60,12 +59,8 @@ class AttachSut(ServiceHandle):
 
     def wait_ready(self, timeout_s: float | None = None) -> None:
         """Until health (and readiness) answer 2xx, bounded by `[attach.service].ready_timeout_s`."""
-        timeout = timeout_s or self.spec.ready_timeout_s
-        try:
-            wait_until(self._probe, timeout_s=timeout, interval_s=0.1, what=f"the service at {self.base_url} ready")
-        except WaitTimeout as exc:
-            raise DependencyStartTimeout(name=f"the attached service ({self.base_url})", timeout_s=timeout,
-                                         last_error=exc.last_error) from None
+        wait_ready(self._probe, timeout_s=timeout_s or self.spec.ready_timeout_s,
+                   name=f"the attached service ({self.base_url})")
 
     def answers(self) -> bool:
         """Something answers HTTP at the service's health path (any status)."""

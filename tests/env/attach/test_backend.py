@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from support.deployment import ADMIN_PASSWORD, SERVICE_COMMANDS, Deployment
+from support.deployment import ADMIN_PASSWORD, SERVICE_COMMANDS, Deployment, processes
 from support.envs import sut_environ
 
 from chaos.env.attach import AttachBackend, AttachEnvironment, AttachError
@@ -25,22 +25,8 @@ def attach(deployment: Deployment, target: Path | None = None, **sut_env: str) -
                                                            sut_env=sut_env)
 
 
-def children() -> list[int]:
-    """Live child processes of this test process (a command the runner did not reap would show here)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == os.getpid() and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
 def test_attaching_starts_nothing_and_closing_leaves_the_deployment_as_it_was(deployment: Deployment) -> None:
-    before, proxies, kids = deployment.pids(), deployment.proxy_state(), children()
+    before, proxies, kids = deployment.pids(), deployment.proxy_state(), processes(parent=os.getpid())
     env = attach(deployment)
     try:
         assert env.backend == "attach"
@@ -55,7 +41,7 @@ def test_attaching_starts_nothing_and_closing_leaves_the_deployment_as_it_was(de
         env.close()
     assert deployment.pids() == before
     assert deployment.proxy_state() == proxies
-    assert children() == kids   # every command it ran was reaped
+    assert processes(parent=os.getpid()) == kids   # every command it ran was reaped
     actions = [r for r in env.command_log.since((0, {}))[0] if not r.is_query]
     assert actions == []         # attaching and healing a healthy deployment changed nothing
 

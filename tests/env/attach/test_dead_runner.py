@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from support.deployment import ROOT, Deployment
+from support.deployment import ROOT, Deployment, processes
 
 from chaos.env.attach import AttachBackend
 from chaos.proxy import ToxiproxyClient
@@ -37,19 +37,6 @@ def test_holds_two_faults(chaos_env):
         Path(os.environ["CHAOS_TEST_STATE"]).write_text(json.dumps({{"notes": receipt.notes}}))
         time.sleep(60)
 '''
-
-
-def session_members(sid: int) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                fields = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 def watchdogs_of(log: Path) -> list[int]:
@@ -97,7 +84,7 @@ def test_a_sigkilled_runner_leaves_nothing_behind_within_one_lease(deployment: D
         wait_until(lambda: deployment.pid("redis") is not None, timeout_s=LEASE_S + LAPSE_TOLERANCE_S,
                    interval_s=0.05, what="the dead runner's stopped Redis started by its watchdog")
         print(f"redis back {time.monotonic() - killed:.2f} s after the SIGKILL")
-        wait_until(lambda: session_members(proc.pid) == [], timeout_s=10, what="nothing of the runner left")
+        wait_until(lambda: processes(session=proc.pid) == [], timeout_s=10, what="nothing of the runner left")
         log = tmp_path / "base" / "env-main0" / "watchdog.log"
         wait_until(lambda: "start redis: exit code 0" in log.read_text(), timeout_s=10, what="the watchdog's log")
         assert log.read_text().startswith("the runner went away with 1 command fault(s) in place")
