@@ -19,6 +19,8 @@ from chaos.targetfile.attach import Action
 __all__ = ["PLANS"]
 
 _RESTART_SERVICE = (Action.START, Action.RESTART)
+_START_DEP = "start {dep} if it does not answer (armed with the watchdog, should the runner die)"
+_START_SERVICE = "start the service again (armed with the watchdog, should the runner die)"
 _WATCH = ((Action.PID,), (Action.EXIT_CODE,))
 
 
@@ -54,7 +56,7 @@ _PLANS = (
         faults=(FaultStep(fault="restart({dep})", via=Via.COMMAND, does="stop {dep}, keep it down, start it",
                           hold=lambda c: hold_for(c.seconds("fail_within_s")), hold_text="down for",
                           commands=((Action.STOP,), (Action.START,), (Action.PID,)),
-                          undo="start {dep} if it does not answer (armed with the watchdog, should the runner die)"),),
+                          undo=_START_DEP),),
     ),
     ExperimentPlan(
         experiment="test_readiness_flips_while_the_db_is_unreachable", contract="readiness",
@@ -90,7 +92,7 @@ _PLANS = (
         load=(LoadStep(request="request"),),
         faults=(FaultStep(fault="kill({dep}, SIGKILL)", via=Via.COMMAND, does="kill {dep} (SIGKILL): it stays down",
                           hold=_for(2.0), commands=((Action.KILL, Action.SIGNAL), (Action.START,)),
-                          signal="KILL", undo="start {dep} if it does not answer (armed with the watchdog, should the runner die)"),),
+                          signal="KILL", undo=_START_DEP),),
     ),
     ExperimentPlan(
         experiment="test_cache_falls_back_when_redis_is_blackholed", contract="cache_fallback",
@@ -132,7 +134,7 @@ _PLANS = (
         faults=(FaultStep(fault="signal(sut, SIGTERM)", via=Via.COMMAND, on_service=True, signal="TERM",
                           does="SIGTERM to the service; its exit watched (up to shutdown_grace_s + 1 s)",
                           commands=((Action.SIGNAL,), *_WATCH, _RESTART_SERVICE),
-                          undo="start the service again (armed with the watchdog, should the runner die)"),),
+                          undo=_START_SERVICE),),
     ),
     ExperimentPlan(
         experiment="test_login_lockout_survives_a_crash", contract="restart_persistence",
@@ -141,7 +143,7 @@ _PLANS = (
         faults=(FaultStep(fault="signal(sut, SIGKILL)", via=Via.COMMAND, on_service=True, signal="KILL",
                           does="SIGKILL to the service (a crash); its exit watched (up to 5 s)",
                           commands=((Action.KILL, Action.SIGNAL), *_WATCH, _RESTART_SERVICE),
-                          undo="start the service again (armed with the watchdog, should the runner die)"),),
+                          undo=_START_SERVICE),),
     ),
 )
 
