@@ -16,6 +16,8 @@
     ├── EngineError                 the container engine or Compose failed an operation (what, output)
     ├── FaultError                  a fault could not be injected
     ├── RevertFailed                a fault could not be rolled back (leftovers)
+    ├── CommandFailed               a declared command of an attached deployment failed or timed out
+    ├── CommandNotDeclared          an attached target declares no command for what was asked
     └── JournalError                a stored run journal is unreadable or invalid (file, problem)
 
 A broken contract is a verdict, not an exception: see `chaos.contracts`.
@@ -29,6 +31,8 @@ from collections.abc import Sequence
 
 __all__ = [
     "ChaosError",
+    "CommandFailed",
+    "CommandNotDeclared",
     "CommandNotRunnable",
     "DependencyStartTimeout",
     "EngineError",
@@ -225,6 +229,38 @@ class RevertFailed(ChaosError):
         self.fault = fault
         self.leftovers = tuple(leftovers)
         super().__init__(f"fault {fault} was not fully reverted: " + "; ".join(self.leftovers))
+
+
+class CommandFailed(ChaosError):
+    """A command the target declares for its deployment (attach mode) failed: a non-zero exit, a
+    timeout (the command was killed), or it could not be run. `command` is shown masked."""
+
+    def __init__(self, *, what: str, command: str, exit_code: int | None, duration_s: float,
+                 timed_out: bool = False, output: str = "", problem: str = "") -> None:
+        self.what = what
+        self.command = command
+        self.exit_code = exit_code
+        self.duration_s = duration_s
+        self.timed_out = timed_out
+        self.output = output
+        if problem:
+            how = problem
+        elif timed_out:
+            how = f"timed out after {duration_s:.1f} s (killed)"
+        else:
+            how = f"exited with code {exit_code} after {duration_s:.1f} s"
+        last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "")
+        self.detail = f"`{command}` {how}" + (f": {last[:300]}" if last else "")
+        super().__init__(f"{what}: {self.detail}")
+
+
+class CommandNotDeclared(ChaosError):
+    """An attached target declares no command for an action the suite was asked to do."""
+
+    def __init__(self, *, key: str, needed_for: str) -> None:
+        self.key = key
+        self.needed_for = needed_for
+        super().__init__(f"the target declares no {key}: cannot {needed_for}")
 
 
 class JournalError(ChaosError):

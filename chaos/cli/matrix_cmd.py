@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chaos.sensitivity import Cell, Matrix, plan, render_cell, render_matrix, run_matrix
+from chaos.sensitivity import Cell, Matrix, plan, render_cell, render_matrix, run_matrix, workers_for
 from chaos.targetfile import Target, load_target
 
 __all__ = ["fixture_targets", "register"]
@@ -59,7 +59,8 @@ def _one_target(args: argparse.Namespace, target: Target) -> int:
     false_alarms = misses = 0
     started = time.monotonic()
     for k in range(1, args.repeat + 1):
-        print(f"== run {k}/{args.repeat}: {len(specs)} cells, {args.workers} at a time", flush=True)
+        workers = workers_for(target, args.workers)   # one for an attached target: one deployment
+        print(f"== run {k}/{args.repeat}: {len(specs)} cells, {workers} at a time", flush=True)
 
         def progress(cell: Cell) -> None:
             print(render_cell(cell), flush=True)

@@ -1,7 +1,7 @@
 """What an environment gives experiments, whatever runs it: the SUT, its dependencies and the proxies.
 
-Both backends (`local`: processes on loopback, `docker`: containers) implement these protocols, so
-faults and experiments never know which one they drive.
+The backends (`local`: processes on loopback, `docker`: containers, `attach`: a deployment that runs
+already) implement these protocols, so faults and experiments never know which one they drive.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from chaos.env.command_log import CommandLog
     from chaos.env.postgres_admin import ClientBackend
     from chaos.proxy.client import ToxiproxyClient
     from chaos.targetfile import Target
@@ -126,13 +127,14 @@ class Environment(Protocol):
     """A running SUT with its dependencies behind proxies; closes everything it started."""
 
     target: Target
-    backend: str                       # "local" | "docker"
+    backend: str                       # "local" | "docker" | "attach"
     proxy: ToxiproxyClient
     proxy_url: str
     sut: SutHandle
     dependencies: Mapping[str, DependencyHandle]
     processes: Mapping[str, ProcessHandle]   # the target's extra processes, by name (often none)
     workdir: Path
+    command_log: CommandLog            # the commands run on the deployment (attach mode), for the journal
 
     def dependency(self, name: str) -> DependencyHandle: ...
     def process(self, name: str) -> ProcessHandle: ...   # KeyError naming the declared ones

@@ -17,18 +17,28 @@ from pathlib import Path
 from typing import Generic, Self, TypeVar
 
 from chaos.env.base import DependencyHandle, HttpUpstreamHandle, ProcessHandle, SutHandle
+from chaos.env.command_log import CommandLog
 from chaos.env.service import ServiceHandle
+from chaos.errors import ChaosError
 from chaos.proxy.client import ToxiproxyClient
 from chaos.targetfile import DependencyKind, Target
 from chaos.upstream.stubs import Stub
 
-__all__ = ["EnvironmentBase", "make_workdir"]
+__all__ = ["EnvironmentBase", "make_workdir", "refuse_attached"]
 
 PostgresT = TypeVar("PostgresT", bound=DependencyHandle)
 RedisT = TypeVar("RedisT", bound=DependencyHandle)
 UpstreamT = TypeVar("UpstreamT", bound=DependencyHandle)
 SutT = TypeVar("SutT", bound=ServiceHandle)
 _H = TypeVar("_H", bound=DependencyHandle)
+
+
+def refuse_attached(target: Target, *, backend: str) -> None:
+    """A target with [attach] describes a deployment that runs already: there is nothing to start."""
+    if target.attach is not None:
+        raise ChaosError(f"{target.path}: attaches to a running deployment ([attach]); the {backend} backend would "
+                         "start the service itself and this target says nothing about how (run it with pytest, "
+                         "which attaches, or use a target without [attach])")
 
 
 def make_workdir(workdir: Path | None, *, prefix: str) -> Path:
@@ -68,6 +78,7 @@ class EnvironmentBase(Generic[PostgresT, RedisT, UpstreamT, SutT]):
         self.processes: Mapping[str, ProcessHandle] = self._processes
         self.reaped: list[str] = []                  # what was reaped before this start (stale owners)
         self.startup_times: dict[str, float] = {}   # seconds per step, for bench/
+        self.command_log = CommandLog()   # commands run on a deployment (attach mode; empty otherwise)
         self._sut: SutT | None = None
         self._closers: list[tuple[str, Callable[[], None]]] = []
         self._closed = False

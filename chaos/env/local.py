@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chaos.env._server import LocalServer
-from chaos.env.environment import EnvironmentBase, make_workdir
+from chaos.env.environment import EnvironmentBase, make_workdir, refuse_attached
 from chaos.env.extra import LocalProcess
 from chaos.env.healing import ProxySpec, heal_environment
 from chaos.env.pgtemplate import default_cache_dir, template_lock
@@ -88,6 +88,7 @@ class LocalBackend:
         whatever was started is closed before the error propagates. `workdir` (created if missing)
         is removed by close(), like the temp dir used when none is given.
         """
+        refuse_attached(target, backend="local")
         reaped = self.registry.reap_stale()
         workdir = make_workdir(workdir, prefix=f"chaos-{worker_id}-")
         if os.geteuid() == 0:

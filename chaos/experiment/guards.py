@@ -29,9 +29,15 @@ class Trip:
     at_ns: int
     summary: str
     evidence: tuple[str, ...] = ()
+    kind: str = "stop condition"   # or "command": a declared command failed (attach mode)
+
+    @property
+    def who(self) -> str:
+        """What stopped the run, for notes: "stop condition error_rate>50%/5s", "command stop postgres"."""
+        return "the operator" if self.guard == "operator" else f"{self.kind} {self.guard}"
 
     def explain(self) -> str:
-        return "\n".join([f"stop condition {self.guard}: {self.summary}", *(f"  {e}" for e in self.evidence)])
+        return "\n".join([f"{self.kind} {self.guard}: {self.summary}", *(f"  {e}" for e in self.evidence)])
 
 
 class Guard(Protocol):

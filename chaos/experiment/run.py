@@ -34,7 +34,8 @@ from chaos.env.base import (
     RedisHandle,
     SutHandle,
 )
-from chaos.errors import ChaosError
+from chaos.env.command_log import CommandRun, QueryCount
+from chaos.errors import ChaosError, CommandFailed
 from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
 from chaos.experiment.guards import Guard, Trip
 from chaos.experiment.isolation import WARM_UP_BOUND_S, warm_up
@@ -114,6 +115,7 @@ class Experiment:
         self._quiet_labels: frozenset[str] = frozenset()
         self._quiet_answer: Answer | None = None
         self._log_marks = {name: len(text) for name, text in self._all_logs().items()}
+        self._command_mark = env.command_log.mark()
 
     # --- what the contract points at -----------------------------------------------------------
     def postgres(self, key: str = "dependency") -> PostgresHandle:
@@ -272,10 +274,21 @@ class Experiment:
             self._check_quiet_before_fault()
         # the receipt is on record from the start: a fault whose injection broke or was cut short by
         # an abort still shows what it did and how it was healed
-        with injected(fault, timeline=self.timeline, active=self.active, receipts=self.receipts) as receipt:
-            yield receipt
+        try:
+            with injected(fault, timeline=self.timeline, active=self.active, receipts=self.receipts) as receipt:
+                yield receipt
+                self.raise_if_aborted()
+                self.checkpoints.before_heal(self, fault)
+        except CommandFailed as exc:
+            # a deployment's command failed or timed out (attach mode): this fault's revert has run;
+            # the experiment is aborted, which heals every other fault still in place at once
+            undone = self.receipts[-1] if self.receipts else None
+            evidence = () if undone is None else (
+                f"{fault.name} was undone by its own revert: {'; '.join(undone.revert_steps) or 'nothing to undo'}",
+                *(f"revert problem: {problem}" for problem in [*undone.revert_errors, *undone.leftovers]))
+            self.abort(Trip(guard=exc.what, kind="command", at_ns=self.timeline.now_ns(), summary=exc.detail,
+                            evidence=evidence))
             self.raise_if_aborted()
-            self.checkpoints.before_heal(self, fault)
         self.raise_if_aborted()
 
     # --- stop conditions and aborts --------------------------------------------------------------
@@ -292,8 +305,8 @@ class Experiment:
                 return
             self.aborted = reason
             self.timeline.mark("aborted", reason.summary)
-            who = "the operator" if reason.guard == "operator" else f"stop condition {reason.guard}"
-            self._healed_on_abort = self.active.heal_all(f"healed at once: the experiment was aborted by {who}")
+            self._healed_on_abort = self.active.heal_all(
+                f"healed at once: the experiment was aborted by {reason.who}")
             self._abort.set()
 
     def raise_if_aborted(self) -> None:
@@ -339,6 +352,11 @@ class Experiment:
         """What each process of the service wrote since this experiment began (its log, from the
         mark taken at the start: a restart during the experiment appends to the same log)."""
         return {name: text[self._log_marks.get(name, 0):] for name, text in self._all_logs().items()}
+
+    def commands_run(self) -> tuple[list[CommandRun], list[QueryCount]]:
+        """The commands run on the deployment since this experiment began (attach mode): each action,
+        and the queries counted (chaos.env.command_log)."""
+        return self.env.command_log.since(self._command_mark)
 
     def _all_logs(self) -> dict[str, str]:
         handles: dict[str, SutHandle | ProcessHandle] = {"service": self.env.sut, **self.env.processes}

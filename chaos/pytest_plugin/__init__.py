@@ -13,9 +13,10 @@ import pytest
 
 from chaos.env.signals import SigtermAsInterrupt
 from chaos.experiment import Experiment
-from chaos.pytest_plugin import checkpoints, envfailure, fixtures, reporting, seeding
+from chaos.pytest_plugin import checkpoints, envfailure, fixtures, planning, reporting, seeding
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.options import add_options
+from chaos.pytest_plugin.planning import attach_header
 from chaos.pytest_plugin.settings import (
     DEFAULT_TARGET_SOURCE,
     SETTINGS_KEY,
@@ -50,12 +51,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = config.stash[SETTINGS_KEY] = ChaosSettings.from_config(config)
     if settings.target_source != DEFAULT_TARGET_SOURCE:   # given explicitly: a broken one stops the run now
-        config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
+        target = config.stash[TARGET_KEY] = load_target_or_usage_error(settings)
+        settings = config.stash[SETTINGS_KEY] = settings.for_target(target, config)
     config.stash[CLOSERS_KEY] = contextlib.ExitStack()
     config.pluginmanager.register(fixtures, "chaos.fixtures")
     config.pluginmanager.register(envfailure, "chaos.envfailure")   # a failed environment: one error
     config.pluginmanager.register(seeding, "chaos.seeding")   # the run seed: header, xdist workers
     config.pluginmanager.register(checkpoints, "chaos.checkpoints")   # stop conditions, --gameday
+    config.pluginmanager.register(planning, "chaos.planning")   # --chaos-plan; attach-mode skips
     reporting.install(config)   # journals, HTML report, terminal scorecard, JUnit properties
     sigterm = SigtermAsInterrupt()
     sigterm.install()
@@ -83,6 +86,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     target = config.stash.get(TARGET_KEY, None)
     digest = f", sha256 {target.sha256[:12]}" if target is not None else ""
     lines = [f"chaos: backend={settings.backend}, target={settings.target_path} ({settings.target_source}{digest})"]
+    if target is not None and target.attach is not None:
+        lines.extend(attach_header(target))
     if settings.sut_env:
         mask = SecretMask(target.secrets if target is not None else ())
         lines.append("chaos: service env from --chaos-sut-env: "

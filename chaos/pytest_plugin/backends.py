@@ -15,6 +15,7 @@ __all__ = ["start_environment"]
 _BACKENDS = {
     "local": ("chaos.env.local", "LocalBackend"),
     "docker": ("chaos.env.docker", "DockerBackend"),
+    "attach": ("chaos.env.attach", "AttachBackend"),
 }
 
 

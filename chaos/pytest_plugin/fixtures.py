@@ -24,6 +24,7 @@ from chaos.pytest_plugin.backends import start_environment
 from chaos.pytest_plugin.envfailure import remember_failure
 from chaos.pytest_plugin.lifecycle import CLOSERS_KEY
 from chaos.pytest_plugin.settings import SETTINGS_KEY, TARGET_KEY, ChaosSettings, load_target_or_usage_error
+from chaos.report.masking import SecretMask
 from chaos.targetfile import ContractSpec, Target
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def chaos_target(pytestconfig: pytest.Config, chaos_settings: ChaosSettings) -> 
     loaded = pytestconfig.stash.get(TARGET_KEY, None)
     if loaded is None:   # the default target is loaded when an experiment first needs it
         loaded = pytestconfig.stash[TARGET_KEY] = load_target_or_usage_error(chaos_settings)
+        pytestconfig.stash[SETTINGS_KEY] = chaos_settings.for_target(loaded, pytestconfig)
     return loaded
 
 
@@ -68,14 +70,15 @@ def chaos_env_factory(
     the session, and also from `pytest_unconfigure` should the session be interrupted. If it cannot
     start, the first experiment that needs it errors with the reason and the rest are skipped."""
     worker = worker_id_of(pytestconfig)
-    backend = chaos_settings.backend
+    backend = pytestconfig.stash[SETTINGS_KEY].backend   # as the target decided (attach, for an [attach] table)
     try:
         env = start_environment(
             backend, chaos_target, worker_id=worker, sut_env=chaos_settings.sut_env,
             workdir=tmp_path_factory.mktemp(f"env-{worker}"),
         )
     except ChaosError as exc:
-        failed = pytest.fail.Exception(f"could not start the {backend} environment: {exc}", pytrace=False)
+        shown = SecretMask(chaos_target.secrets).text(str(exc))   # an attach command line may hold a secret
+        failed = pytest.fail.Exception(f"could not start the {backend} environment: {shown}", pytrace=False)
         remember_failure(pytestconfig, failed)
         raise failed from None
     except Exception as exc:   # a bug of ours: its traceback, but once too
@@ -96,7 +99,8 @@ def chaos_env(chaos_env_factory: Environment) -> Environment:
     try:
         chaos_env_factory.heal()
     except ChaosError as exc:
-        pytest.fail(f"could not heal the environment before the experiment: {exc}", pytrace=False)
+        shown = SecretMask(chaos_env_factory.target.secrets).text(str(exc))
+        pytest.fail(f"could not heal the environment before the experiment: {shown}", pytrace=False)
     return chaos_env_factory
 
 

@@ -157,6 +157,8 @@ class ChaosReporting:
             outcome=outcome, outcome_detail=detail, experiment=experiment, contract_name=_contract_of(item),
             verdict=verdict, seed=settings.seed, error=error, logs=logs, sut_env=settings.sut_env,
             target_sha256=target.sha256 if target is not None else "",
+            mode="attach" if target is not None and target.attached else "managed",
+            toxiproxy_url=target.attach.toxiproxy_url or "" if target is not None and target.attach else "",
         ), mask)
         path: Path | None = None
         if self.settings.report_dir is not None and (experiment is not None or outcome is not Outcome.ERROR):

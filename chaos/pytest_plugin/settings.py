@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,16 @@ from chaos.errors import ChaosError, UnknownContract
 from chaos.experiment.seeding import draw_seed
 from chaos.gameday.controller import MAX_EXPERIMENT_S
 from chaos.targetfile import CONTRACTS, Target, load_target
+from chaos.targetfile.attach import Action
 
-__all__ = ["DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY", "TARGET_KEY",
-           "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
+__all__ = ["ATTACH_REFUSES_XDIST", "DEFAULT_TARGET_SOURCE", "GAMEDAY_REFUSES_XDIST", "SEED_DRAWN", "SETTINGS_KEY",
+           "TARGET_KEY", "WORKER_SEED_KEY", "ChaosSettings", "default_target_path", "load_target_or_usage_error"]
 
-BACKENDS = ("local", "docker")
+BACKENDS = ("local", "docker", "attach")
 DEFAULT_TARGET_SOURCE = "default (the reference service)"
 GAMEDAY_REFUSES_XDIST = "--gameday runs one experiment at a time on this terminal: drop -n/--numprocesses"
+ATTACH_REFUSES_XDIST = ("an attached target is one deployment, which parallel workers would fault at once: "
+                        "drop -n/--numprocesses")
 
 
 def default_target_path(rootpath: Path) -> Path:
@@ -33,12 +36,14 @@ class ChaosSettings:
     target_path: Path
     target_source: str            # where the value came from, for messages and the report header
     backend: str
+    backend_source: str = ""      # "" for the default
     sut_env: Mapping[str, str] = field(default_factory=dict)
     seed: int = 0                 # the run seed: every experiment derives its own from it and its nodeid
     seed_source: str = ""         # "--chaos-seed", ..., or "drawn" (printed so the run can be replayed)
     gameday: bool = False         # --gameday: an operator answers the experiments' checkpoints
     gameday_max_s: float = MAX_EXPERIMENT_S   # the game day's bound per experiment, from its first checkpoint
     contracts: tuple[str, ...] = ()   # --chaos-contract: only these contracts' experiments (all if empty)
+    plan: bool = False            # --chaos-plan: print what would run, run nothing
 
     @classmethod
     def from_config(cls, config: pytest.Config, environ: Mapping[str, str] = os.environ) -> ChaosSettings:
@@ -78,9 +83,32 @@ class ChaosSettings:
         gameday = bool(config.getoption("gameday") or config.getini("chaos_gameday"))
         if gameday and (config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None)):
             raise pytest.UsageError(GAMEDAY_REFUSES_XDIST)
-        return cls(target_path=path.resolve(), target_source=source, backend=backend, sut_env=sut_env,
-                   seed=seed, seed_source=seed_source, gameday=gameday, gameday_max_s=_gameday_max_s(config),
-                   contracts=contracts)
+        return cls(target_path=path.resolve(), target_source=source, backend=backend, backend_source=backend_source,
+                   sut_env=sut_env, seed=seed, seed_source=seed_source, gameday=gameday,
+                   gameday_max_s=_gameday_max_s(config), contracts=contracts,
+                   plan=bool(config.getoption("chaos_plan", default=False) or config.getini("chaos_plan")))
+
+    def for_target(self, target: Target, config: pytest.Config) -> ChaosSettings:
+        """The settings for `target`: a target with an [attach] table runs attached (any other backend
+        named is a usage error), one without cannot; an attached run refuses xdist workers and a
+        --chaos-sut-env the deployment cannot take (no redeploy command)."""
+        if target.attach is None:
+            if self.backend == "attach":
+                raise pytest.UsageError(f"--chaos-backend attach (from {self.backend_source}): {target.path} has no "
+                                        "[attach] table naming a running deployment")
+            return self
+        if self.backend_source and self.backend != "attach":
+            raise pytest.UsageError(
+                f"backend {self.backend!r} from {self.backend_source}: {target.path} attaches to a running "
+                "deployment ([attach]); the suite starts nothing for it (drop the backend, or use a target "
+                "without [attach])")
+        if config.getoption("numprocesses", default=None) or getattr(config, "workerinput", None):
+            raise pytest.UsageError(ATTACH_REFUSES_XDIST)
+        if self.sut_env and not self.plan and target.attach.service.command(Action.REDEPLOY) is None:
+            raise pytest.UsageError(
+                f"--chaos-sut-env {', '.join(self.sut_env)}: {target.path} attaches to a running service and "
+                "declares no [attach.service].redeploy command to switch it on with (see docs/staging.md)")
+        return replace(self, backend="attach")
 
 
 def _gameday_max_s(config: pytest.Config) -> float:

@@ -18,6 +18,7 @@ from chaos.answers import describe
 from chaos.contracts import Verdict
 from chaos.observe import SteadyState, Timeline
 from chaos.report.journal import (
+    CommandRecord,
     ContractInfo,
     FaultRecord,
     Journal,
@@ -25,6 +26,7 @@ from chaos.report.journal import (
     Outcome,
     ProcessLog,
     Provenance,
+    QueryRecord,
     SteadyStateRecord,
     TargetInfo,
     sut_exits,
@@ -141,6 +143,8 @@ def journal_of(
     target_sha256: str = "",
     sut_env: Mapping[str, str] | None = None,
     logs: Sequence[ProcessLog] = (),
+    mode: str = "managed",
+    toxiproxy_url: str = "",
 ) -> Journal:
     """The journal of one experiment.
 
@@ -155,6 +159,7 @@ def journal_of(
     else:
         info = ContractInfo(name=contract_name) if contract_name else None
     timeline = experiment.timeline if experiment is not None else None
+    commands, queries = _commands(experiment)
     return Journal(
         provenance=provenance(),
         seed=experiment.seed if experiment is not None else seed,
@@ -178,4 +183,21 @@ def journal_of(
         notes=(*(experiment.notes if experiment is not None else ()), *notes),
         logs=tuple(logs),
         margin_rule=margin_rule() if experiment is not None else None,
+        mode=mode,
+        toxiproxy_url=toxiproxy_url or (experiment.env.proxy_url if experiment is not None else ""),
+        commands=commands,
+        command_queries=queries,
     )
+
+
+def _commands(experiment: Experiment | None) -> tuple[tuple[CommandRecord, ...], tuple[QueryRecord, ...]]:
+    """What the experiment ran on the deployment (attach mode; nothing in managed mode)."""
+    if experiment is None:
+        return (), ()
+    runs, queries = experiment.commands_run()
+    offset = experiment.timeline.offset_s
+    return (tuple(CommandRecord(what=r.what, action=r.action, component=r.component, command=r.command,
+                                exit_code=r.exit_code, duration_s=r.duration_s, offset_s=offset(r.started_ns),
+                                timed_out=r.timed_out, output=r.output) for r in runs),
+            tuple(QueryRecord(component=q.component, action=q.action, command=q.command, runs=q.runs, max_s=q.max_s)
+                  for q in queries))

@@ -140,7 +140,9 @@ def _header(journals: Sequence[Journal], title: str) -> str:
         meta = [
             f"target <b>{text(_distinct(j.target.name for j in journals))}</b> "
             f"({text(_distinct(j.target.path for j in journals))}) &middot; backend "
-            f"<b>{text(_distinct(j.backend for j in journals))}</b> &middot; seed {text(seeds)}",
+            f"<b>{text(_distinct(j.backend for j in journals))}</b> &middot; mode "
+            f"<b>{text(_distinct(j.mode for j in journals))}</b> &middot; Toxiproxy "
+            f"{text(_distinct(j.toxiproxy_url for j in journals if j.toxiproxy_url))} &middot; seed {text(seeds)}",
             f"{text(span)}",
             f"chaos-suite {text(first.suite_version)} &middot; Python {text(first.python)} &middot; "
             f"pytest {text(first.pytest_version)} &middot; {text(first.platform)} on {text(first.node)}",
@@ -214,6 +216,8 @@ def _experiment(journal: Journal) -> str:
         parts.append(_races(journal, judged))
     if journal.faults:
         parts.append(_faults(journal))
+    if journal.commands or journal.command_queries:
+        parts.append(_commands(journal))
     if journal.steady_states:
         parts.append(element("h3", "Steady state"))
         parts.append(element("table", [
@@ -333,3 +337,21 @@ def _faults(journal: Journal) -> str:
                                    element("td", effects), element("td", revert), element("td", verified),
                                    element("td", notes, class_="fault-notes")]))
     return element("div", [element("h3", "Faults"), element("table", rows, class_="faults")])
+
+
+def _commands(journal: Journal) -> str:
+    """The commands run on the deployment (attach mode), each with its exit code and duration."""
+    rows = [element("tr", [element("th", h) for h in ("At", "What", "Command", "Exit", "Duration", "Output")])]
+    for c in journal.commands:
+        exit_text = "timed out (killed)" if c.timed_out else ("not run" if c.exit_code is None else str(c.exit_code))
+        rows.append(element("tr", [element("td", text(f"+{c.offset_s:.3f} s"), class_="num"),
+                                   element("td", text(c.what)), element("td", element("code", text(c.command))),
+                                   element("td", text(exit_text), class_="num"),
+                                   element("td", text(format_seconds(c.duration_s)), class_="num"),
+                                   element("td", element("pre", text(c.output[-400:])) if c.output else "-")],
+                            class_="command" if c.exit_code == 0 else "command failed", data_exit_code=c.exit_code))
+    queries = [element("li", text(f"{q.component} {q.action}: {q.runs} runs, exit 0, slowest "
+                                  f"{format_seconds(q.max_s)} (`{q.command}`)")) for q in journal.command_queries]
+    return element("div", [element("h3", "Commands run on the deployment"), element("table", rows, class_="commands"),
+                           *([element("p", "Queries that answered (counted):"), element("ul", queries)]
+                             if queries else [])])

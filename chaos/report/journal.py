@@ -11,7 +11,8 @@ The JSON shape is described by `journal.schema.json` and `README.md` next to thi
 lacks (a fault's `notes`, the `margin_rule`) load with their empty default, so older journals keep
 loading. Version 2 came with the answer vocabulary and the open-model load: its timeline records
 what answers showed (`seen`), each request's `sent_ns` and the requests not sent ("NotSent", with
-`in_flight`), and the journal each process's logs.
+`in_flight`), and the journal each process's logs. Attach mode added `mode`, `toxiproxy_url`,
+`commands` and `command_queries` (absent in earlier journals: managed, unknown, none).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from chaos.observe import ProcessExited, Timeline, timeline_from_data, timeline_
 __all__ = [
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
+    "CommandRecord",
     "ContractInfo",
     "FaultRecord",
     "Journal",
@@ -39,6 +41,7 @@ __all__ = [
     "Outcome",
     "ProcessLog",
     "Provenance",
+    "QueryRecord",
     "SteadyStateRecord",
     "SutExit",
     "TargetInfo",
@@ -189,6 +192,33 @@ class MarginRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommandRecord:
+    """A command run on the deployment (attach mode): what it did, its exit code (None: it timed out
+    and was killed, or could not be run) and duration; `offset_s` from the timeline's anchor."""
+
+    what: str
+    action: str
+    component: str
+    command: str
+    exit_code: int | None
+    duration_s: float
+    offset_s: float
+    timed_out: bool = False
+    output: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryRecord:
+    """Successful runs of one query command (pid, exit_code, ready, logs): how many, the slowest."""
+
+    component: str
+    action: str
+    command: str
+    runs: int
+    max_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SutExit:
     """The service under test exited during the experiment (negative code: killed by that signal; pid 0:
     unknown, in journals of runs that did not know it)."""
@@ -256,6 +286,10 @@ class Journal:
     notes: tuple[str, ...] = ()
     logs: tuple[ProcessLog, ...] = ()
     margin_rule: MarginRule | None = None
+    mode: str = "managed"              # "attach": the suite drove a deployment that ran already
+    toxiproxy_url: str = ""
+    commands: tuple[CommandRecord, ...] = ()
+    command_queries: tuple[QueryRecord, ...] = ()
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -277,6 +311,8 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "target": {"path": journal.target.path, "name": journal.target.name, "sha256": journal.target.sha256,
                    "sut_env": dict(journal.target.sut_env)},
         "backend": journal.backend,
+        "mode": journal.mode,
+        "toxiproxy_url": journal.toxiproxy_url,
         "experiment": {"name": journal.experiment, "nodeid": journal.nodeid},
         "contract": None if journal.contract is None else {
             "name": journal.contract.name,
@@ -301,6 +337,11 @@ def journal_to_data(journal: Journal) -> dict[str, object]:
         "notes": list(journal.notes),
         "logs": [{"process": g.process, "text": g.text, "lines": g.lines, "truncated": g.truncated,
                   "kept_at": g.kept_at} for g in journal.logs],
+        "commands": [{"what": c.what, "action": c.action, "component": c.component, "command": c.command,
+                      "exit_code": c.exit_code, "duration_s": c.duration_s, "offset_s": c.offset_s,
+                      "timed_out": c.timed_out, "output": c.output} for c in journal.commands],
+        "command_queries": [{"component": q.component, "action": q.action, "command": q.command, "runs": q.runs,
+                             "max_s": q.max_s} for q in journal.command_queries],
         "margin_rule": None if journal.margin_rule is None else {
             "relative": journal.margin_rule.relative, "floor_s": journal.margin_rule.floor_s,
             "long_base_s": journal.margin_rule.long_base_s, "long_share": journal.margin_rule.long_share},
@@ -394,6 +435,14 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
         margin_rule = None if rule is None else MarginRule(
             relative=float(rule["relative"]), floor_s=float(rule["floor_s"]),
             long_base_s=float(rule.get("long_base_s", 0.0)), long_share=float(rule.get("long_share", 0.0)))
+        where = "commands"
+        commands = tuple(CommandRecord(
+            what=str(c["what"]), action=str(c["action"]), component=str(c["component"]), command=str(c["command"]),
+            exit_code=_opt_int(c["exit_code"]), duration_s=float(c["duration_s"]), offset_s=float(c["offset_s"]),
+            timed_out=bool(c["timed_out"]), output=str(c["output"])) for c in data.get("commands", ()))
+        queries = tuple(QueryRecord(component=str(q["component"]), action=str(q["action"]), command=str(q["command"]),
+                                    runs=int(q["runs"]), max_s=float(q["max_s"]))
+                        for q in data.get("command_queries", ()))
         where = "journal"
         return Journal(
             provenance=provenance,
@@ -421,6 +470,10 @@ def journal_from_data(data: Mapping[str, Any]) -> Journal:
                                   truncated=bool(g["truncated"]), kept_at=str(g["kept_at"]))
                        for g in data["logs"]),
             margin_rule=margin_rule,
+            mode=str(data.get("mode", "managed")),
+            toxiproxy_url=str(data.get("toxiproxy_url", "")),
+            commands=commands,
+            command_queries=queries,
         )
     except KeyError as exc:
         raise ValueError(f"journal: {where}: missing field {exc}") from exc

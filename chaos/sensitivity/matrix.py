@@ -18,7 +18,7 @@ from chaos.errors import ChaosError, UnknownContract
 from chaos.sensitivity.outcomes import Outcome, Result, read_junit
 from chaos.targetfile import CONTRACTS, Target
 
-__all__ = ["Cell", "CellSpec", "Matrix", "plan", "run_cell", "run_matrix"]
+__all__ = ["Cell", "CellSpec", "Matrix", "plan", "run_cell", "run_matrix", "workers_for"]
 
 RUN_TIMEOUT_S = 900.0
 """One pytest run of one contract's experiments: bounded so a hung run cannot hold the matrix."""
@@ -113,17 +113,24 @@ def run_cell(
         return Cell(spec=spec, results=results, log_tail=tail)
 
 
+def workers_for(target: Target, workers: int) -> int:
+    """How many cells may run at once: `workers`, but one for an attached target (one deployment,
+    which parallel runs would fault at once, and whose redeploys would switch each other's defects)."""
+    return 1 if target.attached else max(1, workers)
+
+
 def run_matrix(
     specs: Sequence[CellSpec], *, target: Target, experiments: Path, workers: int = 2,
     extra_args: Sequence[str] = (), progress: Callable[[Cell], None] | None = None,
 ) -> Matrix:
-    """Run every cell, `workers` pytest processes at a time; cells keep the order of `specs`."""
+    """Run every cell, `workers` pytest processes at a time (one for an attached target); cells keep
+    the order of `specs`."""
     def one(spec: CellSpec) -> Cell:
         cell = run_cell(spec, target=target, experiments=experiments, extra_args=extra_args)
         if progress is not None:
             progress(cell)
         return cell
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with ThreadPoolExecutor(max_workers=workers_for(target, workers)) as pool:
         cells = tuple(pool.map(one, specs))
     return Matrix(cells=cells)

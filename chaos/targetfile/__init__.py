@@ -10,6 +10,7 @@
     contract_tables.py    [answers] and [contracts.*] against the catalog
     dependency_tables.py  [dependencies.*], with the fake API's stubs
     guards.py             [guards]: stop conditions
+    attach.py             [attach]: a deployment that runs already, its Toxiproxy, admin access, commands
     templates.py          {name} templates: parse, list, render
 """
 

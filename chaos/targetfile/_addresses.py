@@ -29,8 +29,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(problems: Problems, key: str, url: str, *, allow_remote: bool, shown: str | None = None) -> bool:
-    """Record what is wrong with `url` (an http(s) URL, loopback unless `allow_remote`); True when fine.
+def check_url(problems: Problems, key: str, url: str, *, allow_remote: bool, shown: str | None = None,
+              schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """Record what is wrong with `url` (one of `schemes`, loopback unless `allow_remote`); True when fine.
 
     `shown` is the text to quote (the template as written, when `url` is a rendered sample)."""
     quoted = describe(shown if shown is not None else url)
@@ -44,8 +45,9 @@ def check_url(problems: Problems, key: str, url: str, *, allow_remote: bool, sho
     except ValueError as exc:
         problems.add(key, f"not a valid URL ({exc}): {quoted}")
         return False
-    if parts.scheme not in ("http", "https") or not host:
-        problems.add(key, f"expected http(s)://host:port, got {quoted}")
+    if parts.scheme not in schemes or not host:
+        wanted = "http(s)" if schemes == ("http", "https") else "|".join(schemes)
+        problems.add(key, f"expected {wanted}://host:port, got {quoted}")
         return False
     if not allow_remote and not is_loopback(host):
         problems.add(key, f"host {describe(host)} is not a loopback address; the suite only sends traffic to "

@@ -23,6 +23,7 @@ from chaos.errors import TargetFileError
 from chaos.targetfile._addresses import check_url
 from chaos.targetfile._fields import Problems, describe, describe_path
 from chaos.targetfile._templating import TemplateScope, looks_secret
+from chaos.targetfile.attach import parse_attach
 from chaos.targetfile.contract_tables import parse_answers, parse_contracts
 from chaos.targetfile.dependency_tables import parse_dependencies
 from chaos.targetfile.guards import parse_guards
@@ -34,7 +35,7 @@ from chaos.targetfile.templates import render
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NESTING", "load_target", "template_values_names"]
 
-TOP_TABLES: Final = ("service", "dependencies", "answers", "load", "contracts", "guards")
+TOP_TABLES: Final = ("service", "dependencies", "answers", "load", "contracts", "guards", "attach")
 SERVICE_KEYS: Final = ("command", "cwd", "url", "health", "ready", "start_timeout_s", "shutdown_grace_s",
                        "healthy_within_s", "restart", "allow_remote", "env", "headers", "defects_env",
                        "prepare", "processes")
@@ -66,17 +67,20 @@ def load_target(path: str | os.PathLike[str], *, environ: Mapping[str, str] | No
     problems = Problems()
     problems.unknown_keys(raw, "", TOP_TABLES, what="table")
     deps, broken = parse_dependencies(problems, raw, file.parent)
-    scope = TemplateScope(template_values_names(deps), os.environ if environ is None else environ, broken=broken)
-    service = _service(problems, raw, file.parent, scope)
+    environ = os.environ if environ is None else environ
+    scope = TemplateScope(template_values_names(deps), environ, broken=broken)
+    service = _service(problems, raw, file.parent, scope, attached="attach" in raw)
     answers = parse_answers(problems, raw)
     load = _load(problems, raw, scope)
     contracts = parse_contracts(problems, raw, deps=deps, answers=answers, scope=scope, service=service,
                                 processes=tuple(service.processes) if service is not None else ())
     guards = parse_guards(problems, raw, allow_remote=service.allow_remote if service is not None else False)
+    attach = parse_attach(problems, raw, target_dir=file.parent, scope=scope, deps=deps, guards=guards,
+                          environ=environ)
     if problems or service is None:
         raise TargetFileError(path=shown, problems=problems.lines or ["[service]: missing (required table)"])
     return Target(path=file, service=service, dependencies=MappingProxyType(deps), load=load,
-                  contracts=MappingProxyType(contracts), guards=guards, answers=answers,
+                  contracts=MappingProxyType(contracts), guards=guards, answers=answers, attach=attach,
                   secrets=tuple(sorted(scope.secrets)), sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -140,7 +144,8 @@ def _depth(value: object) -> int:
 
 # --- [service] ----------------------------------------------------------------------------------
 
-def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: TemplateScope) -> Service | None:
+def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: TemplateScope, *,
+             attached: bool = False) -> Service | None:
     spec = problems.table(raw, "service", "", required=True)
     if spec is None:
         return None
@@ -148,7 +153,8 @@ def _service(problems: Problems, raw: Mapping[str, Any], base: Path, scope: Temp
     problems.unknown_keys(spec, where, SERVICE_KEYS)
     cwd = problems.path(base, problems.string(spec, "cwd", where, default=".") or ".", f"{where}.cwd",
                         want="directory")
-    command = _command(problems, spec, scope, cwd)
+    # attached (chaos.targetfile.attach): the service runs already, there is nothing to start
+    command = () if attached else _command(problems, spec, scope, cwd)
     url = problems.string(spec, "url", where, required=True)
     allow_remote = problems.boolean(spec, "allow_remote", where, default=False)
     if url is not None:

@@ -12,13 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaos.answers import Answer
 from chaos.targetfile.guards import GuardSpec
 from chaos.targetfile.prepare import Prepare
 from chaos.targetfile.processes import ProcessSpec
 from chaos.upstream.stubs import Stub
+
+if TYPE_CHECKING:
+    from chaos.targetfile.attach import AttachSpec
 
 __all__ = [
     "ContractSpec",
@@ -82,7 +85,7 @@ ParamValue = str | int | float | bool | RequestTemplate | Answer | tuple[str, ..
 class Service:
     """How to start the SUT and where to find it; string fields may hold templates (see templates.py)."""
 
-    command: tuple[str, ...]
+    command: tuple[str, ...]          # empty when attached: the service runs already
     cwd: Path                         # absolute (resolved against the target file's directory)
     url: str                          # template, e.g. "http://127.0.0.1:{port}"
     health: str                       # liveness path
@@ -213,6 +216,11 @@ class Target:
     answers: Mapping[str, Answer] = field(default_factory=lambda: MappingProxyType({}))  # [answers], as declared
     secrets: tuple[str, ...] = ()     # values to mask in every output ({env.NAME} values, credentials)
     sha256: str = ""                  # of the file's bytes: which version of the file a run used
+    attach: AttachSpec | None = None  # [attach]: the service already runs; the suite starts nothing
+
+    @property
+    def attached(self) -> bool:
+        return self.attach is not None
 
     @property
     def target_dir(self) -> Path:

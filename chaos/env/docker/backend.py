@@ -23,7 +23,7 @@ from chaos.env.docker._topology import NetworkMode, Topology
 from chaos.env.docker.engine import connect_engine, network_mode
 from chaos.env.docker.environment import DockerEnvironment, EnvironmentTimeouts, remove_project
 from chaos.env.docker.project import ComposeSpec
-from chaos.env.environment import make_workdir
+from chaos.env.environment import make_workdir, refuse_attached
 from chaos.env.process import process_start_ticks
 from chaos.errors import ChaosError
 from chaos.targetfile import Target
@@ -88,6 +88,7 @@ class DockerBackend:
               workdir: Path | None = None) -> DockerEnvironment:
         """Bring the project up and return once the SUT is ready; on any failure (Ctrl-C included)
         the project is brought down before the error propagates. `workdir` is removed by close()."""
+        refuse_attached(target, backend="docker")
         if target.service.prepare is not None:
             raise ChaosError(f"{target.path}: [service.prepare] is not supported by the docker backend yet; "
                              "run this target with the local backend")
