@@ -24,14 +24,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from chaos.answers import Answer, holds
+from chaos.contracts import Status, Verdict
+from chaos.contracts._evidence import answer_line, listing
 from chaos.observe import RequestDone, RequestSpec, Timeline, fire
+from chaos.targetfile import RestartRule
 
-__all__ = ["CLEAN_ROUNDS", "WARM_UP_BOUND_S", "WARM_UP_LABEL", "WarmUp", "warm_up"]
+if TYPE_CHECKING:
+    from chaos.experiment.run import Experiment
+
+__all__ = ["CLEAN_ROUNDS", "SAFE_METHODS", "WARM_UP_BOUND_S", "WARM_UP_LABEL", "WarmUp", "prove_healthy",
+           "quiet_before_fault", "warm_up"]
+
+SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
+"""Requests a warm-up may repeat: they do not change the service's state."""
 
 WARM_UP_BOUND_S: Final = 15.0
 """How long the service gets to answer healthy again (a breaker an earlier experiment opened must
@@ -74,3 +84,56 @@ def warm_up(base_url: str, requests: Sequence[RequestSpec], *, answer: Answer, w
         if elapsed >= bound_s:
             return WarmUp(healthy=False, rounds=rounds, offenders=offenders, elapsed_s=elapsed)
         time.sleep(_PAUSE_S)
+
+
+def prove_healthy(experiment: Experiment, *, bound_s: float = WARM_UP_BOUND_S) -> Verdict | None:
+    """The rule above, for one experiment: None when the service was proven healthy (the notes say
+    whether it took a restart), else the inconclusive verdict that says why it was not."""
+    service = experiment.env.target.service
+    if service.restart is RestartRule.ALWAYS:
+        experiment.env.sut.restart()
+        experiment.notes.append("restarted the service before the experiment ([service].restart = always)")
+    contract = experiment.contract
+    candidate = experiment.request() if contract is not None and "request" in contract else None
+    # a request that changes state (a login, a booking) would change what the experiment measures
+    probe = candidate if candidate is not None and candidate.method in SAFE_METHODS else experiment.health_request()
+    width = max(4, experiment.env.target.load.concurrency)
+    answer = experiment.steady_answer()
+
+    def attempt() -> WarmUp:
+        return warm_up(experiment.base_url, [probe], answer=answer, width=width, timeline=experiment.timeline,
+                       max_latency_s=service.healthy_within_s, bound_s=bound_s)
+
+    result = attempt()
+    if not result.healthy and service.restart is RestartRule.WHEN_UNHEALTHY:
+        experiment.notes.append(
+            f"restarted the service: not healthy after {result.elapsed_s:.1f} s of warm-up "
+            f"({len(result.offenders)} bad answers in the last round, e.g. "
+            f"{answer_line(experiment.timeline, result.offenders[0], answer)})")
+        experiment.env.sut.restart()
+        result = attempt()
+    if result.healthy:
+        return None
+    return Verdict(
+        contract="healthy before the experiment", status=Status.INCONCLUSIVE,
+        summary=f"the service did not answer healthy within {result.elapsed_s:.1f} s of warm-up "
+                f"({result.rounds} rounds of {width} requests): an earlier experiment's aftermath, "
+                "or a service that was never healthy",
+        evidence=listing(result.offenders, lambda r: answer_line(experiment.timeline, r, answer)), figures={})
+
+
+def quiet_before_fault(timeline: Timeline, *, since_ns: int, labels: Collection[str], answer: Answer
+                       ) -> Verdict | None:
+    """Requests (of `labels`) answered between the steady state (`since_ns`) and now, the first
+    fault's injection, must answer healthy too: an error there is an aftermath or a flaky service,
+    never the fault's doing, so it makes the experiment inconclusive (None: all healthy)."""
+    now_ns = timeline.now_ns()
+    bad = [r for r in timeline.requests(started_between=(since_ns, now_ns))
+           if r.label in labels and r.end_ns <= now_ns and r.error != "Cancelled" and not holds(answer, r)]
+    if not bad:
+        return None
+    return Verdict(
+        contract="healthy before the fault", status=Status.INCONCLUSIVE,
+        summary=f"not healthy before the fault: {len(bad)} requests between the steady state and the "
+                "fault did not answer healthy (they belong to no fault of this experiment)",
+        evidence=listing(bad, lambda r: answer_line(timeline, r, answer)), figures={})

@@ -22,9 +22,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import cast
 
-from chaos.answers import AllOf, Answer, Not, capture_of, holds
+from chaos.answers import AllOf, Answer, Not, capture_of
 from chaos.contracts import Status, Verdict, combine
-from chaos.contracts._evidence import answer_line, listing
 from chaos.env.base import (
     DependencyHandle,
     Environment,
@@ -37,8 +36,9 @@ from chaos.env.base import (
 from chaos.env.command_log import CommandRun, QueryCount
 from chaos.errors import ChaosError, CommandFailed
 from chaos.experiment.checkpoints import UNATTENDED, Checkpoints, ExperimentAborted
+from chaos.experiment.documented import undocumented_checks
 from chaos.experiment.guards import Guard, Trip
-from chaos.experiment.isolation import WARM_UP_BOUND_S, warm_up
+from chaos.experiment.isolation import WARM_UP_BOUND_S, prove_healthy, quiet_before_fault
 from chaos.experiment.monitor import GuardMonitor
 from chaos.experiment.requests import build_request
 from chaos.experiment.seeding import derive_seed, draw_seed, run_token
@@ -60,7 +60,7 @@ from chaos.observe import (
     UpstreamCall,
     steady_state,
 )
-from chaos.targetfile import ANSWER_DEFAULTS, CONTRACTS, ContractSpec, RequestTemplate, RestartRule
+from chaos.targetfile import ANSWER_DEFAULTS, CONTRACTS, ContractSpec, RequestTemplate
 
 __all__ = ["STEADY_SETTLE_S", "Experiment"]
 
@@ -68,10 +68,6 @@ STEADY_SETTLE_S = 10.0
 """The longest an experiment waits for the steady state before its fault (a bound on waiting, not a
 verdict margin): long enough for a circuit breaker an earlier experiment opened to close again."""
 SETTLE_POLL_S = 0.25
-SAFE_METHODS = frozenset({"GET", "HEAD"})
-GENERIC_CHECKS = frozenset({"steady state before", "steady state after", "healthy before the fault",
-                            "healthy before the experiment"})
-"""Verdict parts every experiment may add, whatever its contract (docs/isolation.md)."""
 """Requests a warm-up may repeat: they do not change the service's state."""
 
 
@@ -393,33 +389,10 @@ class Experiment:
         """Before anything else: the service answers healthy again, whatever the last experiment left
         (chaos.experiment.isolation states the rule; `[service].restart` chooses it). `bound_s` is
         how long each warm-up may take."""
-        service = self.env.target.service
-        if service.restart is RestartRule.ALWAYS:
-            self.env.sut.restart()
-            self.notes.append("restarted the service before the experiment ([service].restart = always)")
-        candidate = self.request() if self.contract is not None and "request" in self.contract else None
-        # a request that changes state (a login, a booking) would change what the experiment measures
-        probe = candidate if candidate is not None and candidate.method in SAFE_METHODS else self.health_request()
-        width = max(4, self.env.target.load.concurrency)
-        result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width, timeline=self.timeline,
-                         max_latency_s=service.healthy_within_s, bound_s=bound_s)
-        if not result.healthy and service.restart is RestartRule.WHEN_UNHEALTHY:
-            self.notes.append(
-                f"restarted the service: not healthy after {result.elapsed_s:.1f} s of warm-up "
-                f"({len(result.offenders)} bad answers in the last round, e.g. "
-                f"{answer_line(self.timeline, result.offenders[0], self.steady_answer())})")
-            self.env.sut.restart()
-            result = warm_up(self.base_url, [probe], answer=self.steady_answer(), width=width,
-                             timeline=self.timeline, max_latency_s=service.healthy_within_s, bound_s=bound_s)
-        if not result.healthy:
+        verdict = prove_healthy(self, bound_s=bound_s)
+        if verdict is not None:
             self.healthy_before = False
-            self.verdicts.append(Verdict(
-                contract="healthy before the experiment", status=Status.INCONCLUSIVE,
-                summary=f"the service did not answer healthy within {result.elapsed_s:.1f} s of warm-up "
-                        f"({result.rounds} rounds of {width} requests): an earlier experiment's aftermath, "
-                        "or a service that was never healthy",
-                evidence=listing(result.offenders, lambda r: answer_line(self.timeline, r, self.steady_answer())),
-                figures={}))
+            self.verdicts.append(verdict)
 
     def steady_state(
         self,
@@ -465,21 +438,14 @@ class Experiment:
         return result
 
     def _check_quiet_before_fault(self) -> None:
-        """Requests answered between the steady state and the first fault must be healthy too: an
-        error there is an aftermath or a flaky service, never the fault's doing (inconclusive)."""
+        """Requests answered between the steady state and the first fault must be healthy too (see
+        `chaos.experiment.isolation.quiet_before_fault`)."""
         if self._quiet_since_ns is None or self._quiet_answer is None:
             return
-        answer = self._quiet_answer
-        now_ns = self.timeline.now_ns()
-        bad = [r for r in self.timeline.requests(started_between=(self._quiet_since_ns, now_ns))
-               if r.label in self._quiet_labels and r.end_ns <= now_ns and r.error != "Cancelled"
-               and not holds(answer, r)]
-        if bad:
-            self.verdicts.append(Verdict(
-                contract="healthy before the fault", status=Status.INCONCLUSIVE,
-                summary=f"not healthy before the fault: {len(bad)} requests between the steady state and the "
-                        "fault did not answer healthy (they belong to no fault of this experiment)",
-                evidence=listing(bad, lambda r: answer_line(self.timeline, r, answer)), figures={}))
+        verdict = quiet_before_fault(self.timeline, since_ns=self._quiet_since_ns, labels=self._quiet_labels,
+                                     answer=self._quiet_answer)
+        if verdict is not None:
+            self.verdicts.append(verdict)
 
     def record_upstream_calls(self) -> None:
         """Copy the fake external APIs' request logs onto the timeline (same monotonic clock on Linux):
@@ -516,22 +482,9 @@ class Experiment:
                     contract=f"fault {receipt.fault}", status=Status.INCONCLUSIVE,
                     summary=f"the fault left no trace ({receipt.intent}): nothing shows it touched the system",
                     evidence=(), figures={}))
-        verdicts.extend(self._undocumented(verdicts))
+        if self.contract is not None and self.in_catalog:   # a user's own experiment may check what it likes
+            verdicts.extend(undocumented_checks(self.contract.name, verdicts))
         if not verdicts or all(v.status is Status.SKIPPED for v in verdicts):
             verdicts.append(Verdict(contract=self.name, status=Status.INCONCLUSIVE,
                                     summary="no contract was checked", evidence=(), figures={}))
         return combine(verdicts)
-
-    def _undocumented(self, verdicts: list[Verdict]) -> list[Verdict]:
-        """A check the contract reference does not list is a bug of the suite (docs/contracts.md would
-        not say what the verdict judged): it makes the experiment inconclusive, so it cannot last."""
-        if self.contract is None or not self.in_catalog:
-            return []   # a user's own experiment may check what it likes under a catalog contract
-        documented = {c.name for c in CONTRACTS[self.contract.name].checks} | GENERIC_CHECKS
-        missing = [v.contract for v in verdicts
-                   if v.contract not in documented and not v.contract.startswith("fault ")
-                   and not (v.parts and all(p.contract in documented for p in v.parts))]
-        return [Verdict(contract="contract reference", status=Status.INCONCLUSIVE,
-                        summary=f"check {name!r} of {self.contract.name} is not in the contract reference "
-                                "(chaos/targetfile/catalog.py): a bug of the suite", figures={})
-                for name in dict.fromkeys(missing)]
