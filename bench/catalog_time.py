@@ -1,7 +1,9 @@
-"""Wall time of the whole experiment catalog against the reference service, serial and with
-`-n 2`, side by side (the issue's target: under 3 minutes with -n 2).
+"""Wall time of the whole experiment catalog per reference service, serial and with `-n 2`, side by
+side (the reference service's target: under 3 minutes with -n 2).
 
-    .venv/bin/python bench/catalog_time.py [extra pytest arguments]
+    .venv/bin/python bench/catalog_time.py [--target FILE ...] [-- extra pytest arguments]
+
+Without --target: the three reference services (fixtures/sut, fixtures/node-sut, fixtures/django-sut).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_TIMEOUT_S = 1200.0
+RUN_TIMEOUT_S = 1800.0
+SERVICES = ("fixtures/sut/chaos.toml", "fixtures/node-sut/chaos.toml", "fixtures/django-sut/chaos.toml")
 
 
 def timed(args: list[str]) -> tuple[float, str]:
@@ -24,14 +27,17 @@ def timed(args: list[str]) -> tuple[float, str]:
     return time.monotonic() - started, lines[-1] if lines else f"exit {done.returncode}"
 
 
-def main(extra: list[str]) -> int:
-    serial_s, serial_out = timed(extra)
-    parallel_s, parallel_out = timed(["-n", "2", *extra])
-    load = os.getloadavg()[0]
-    print(f"{'run':<12} {'wall time':>10}   result")
-    print(f"{'serial':<12} {serial_s:>9.1f}s   {serial_out}")
-    print(f"{'-n 2':<12} {parallel_s:>9.1f}s   {parallel_out}")
-    print(f"speed-up {serial_s / parallel_s:.2f}x; load average {load:.2f} on {os.cpu_count()} cpus")
+def main(argv: list[str]) -> int:
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    own = argv[:argv.index("--")] if "--" in argv else argv
+    targets = [own[i + 1] for i, a in enumerate(own) if a == "--target"] or list(SERVICES)
+    print(f"{'service':<34} {'serial':>9} {'-n 2':>9} {'speed-up':>9}   results (serial | -n 2)")
+    for target in targets:
+        serial_s, serial_out = timed(["--chaos-target", target, *extra])
+        parallel_s, parallel_out = timed(["--chaos-target", target, "-n", "2", *extra])
+        print(f"{target:<34} {serial_s:>8.1f}s {parallel_s:>8.1f}s {serial_s / parallel_s:>8.2f}x   "
+              f"{serial_out} | {parallel_out}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     return 0
 
 
